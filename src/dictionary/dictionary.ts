@@ -1,0 +1,638 @@
+/**
+ * A gensim-compatible token ↔ id mapping with corpus statistics.
+ *
+ * Every method follows gensim 4.2's `gensim.corpora.Dictionary` step for step,
+ * including the orders Python dicts iterate in, because ids, tie-breaking in
+ * filterExtremes and the saved text all depend on them. JavaScript Maps keep
+ * insertion order exactly as Python dicts do, so the state is held in Maps.
+ */
+import { readFile } from 'node:fs/promises';
+import { CorpusflowError, invalidOption } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { compareCodePoints } from './compare.js';
+import { formatDictionaryText, parseDictionaryText, type TextFormatOptions } from './text-format.js';
+
+/** A bag of words: `[tokenId, count]` pairs in increasing id order, as gensim's doc2bow returns. */
+export type Bow = Array<[number, number]>;
+
+export interface AddDocumentsOptions {
+  /**
+   * Every 10,000 documents, if the dictionary holds more than this many tokens,
+   * keep only the `pruneAt` with the highest document frequency (gensim's
+   * `prune_at`). Bounds memory on large corpora at the cost of exact counts.
+   * `null` never prunes. Default 2,000,000.
+   */
+  pruneAt?: number | null;
+}
+
+export interface Doc2BowOptions {
+  /** Add unseen tokens (new ids in code point order) and update the statistics. Default false. */
+  allowUpdate?: boolean;
+  /** Also return the tokens not in the dictionary (before any update) with their counts. Default false. */
+  returnMissing?: boolean;
+}
+
+/** doc2bow's result with `returnMissing: true`. */
+export interface BowWithMissing {
+  bow: Bow;
+  /** Tokens that were not in the dictionary, in code point order, with their counts in the document. */
+  missing: Map<string, number>;
+}
+
+export interface FilterExtremesOptions {
+  /** Drop tokens in fewer than this many documents. Default 5. */
+  noBelow?: number;
+  /** Drop tokens in more than this fraction of documents. Default 0.5. */
+  noAbove?: number;
+  /** Then keep at most this many, most frequent first (`null`: all). Default 100,000. */
+  keepN?: number | null;
+  /** Tokens kept whatever their frequency (they rank as if in every document). */
+  keepTokens?: Iterable<string> | null;
+}
+
+export interface FilterTokensOptions {
+  /** Ids to remove. */
+  badIds?: Iterable<number> | null;
+  /** Ids to keep; every other id is removed. */
+  goodIds?: Iterable<number> | null;
+}
+
+/** Lossless JSON form of a {@link Dictionary} (entries in the Maps' iteration order). */
+export interface DictionaryJSON {
+  format: 'corpusflow.dictionary';
+  version: 1;
+  numDocs: number;
+  numPos: number;
+  numNnz: number;
+  token2id: Array<[string, number]>;
+  dfs: Array<[number, number]>;
+  cfs: Array<[number, number]>;
+}
+
+/**
+ * Re-maps bags of words built with one dictionary onto a merged one (gensim's `VocabTransform`).
+ * Returned by {@link Dictionary.mergeWith}.
+ */
+export class VocabTransform {
+  /** Old id → new id. Old ids not in it are dropped. */
+  readonly old2new: Map<number, number>;
+
+  constructor(old2new: Map<number, number>) {
+    this.old2new = old2new;
+  }
+
+  /**
+   * Translate one bag of words.
+   *
+   * @param bow `[oldId, weight]` pairs.
+   * @return `[newId, weight]` pairs sorted by new id; ids without a mapping are dropped.
+   */
+  transform(bow: Iterable<readonly [number, number]>): Bow {
+    const out: Bow = [];
+    for (const [oldId, weight] of bow) {
+      const newId = this.old2new.get(oldId);
+      if (newId !== undefined) out.push([newId, weight]);
+    }
+    return out.sort(compareBowEntries);
+  }
+}
+
+/** Python sorts (id, weight) tuples by id, then weight. */
+function compareBowEntries(a: readonly [number, number], b: readonly [number, number]): number {
+  return a[0] - b[0] || a[1] - b[1];
+}
+
+function checkDocument(document: unknown, method: string): asserts document is Iterable<string> {
+  if (typeof document === 'string') {
+    throw new CorpusflowError('INVALID_FIELD_TYPE', `${method} expects an array of string tokens, not a single string`, {
+      hint: 'tokenise first, e.g. with preprocessString(text)',
+    });
+  }
+  if (document === null || typeof document !== 'object' || typeof (document as Iterable<string>)[Symbol.iterator] !== 'function') {
+    throw new CorpusflowError('INVALID_FIELD_TYPE', `${method} expects an array of string tokens, got ${document === null ? 'null' : typeof document}`);
+  }
+}
+
+function notAString(token: unknown, method: string): CorpusflowError {
+  return new CorpusflowError('INVALID_FIELD_TYPE', `${method} expects string tokens, got ${token === null ? 'null' : typeof token} ${JSON.stringify(token)}`);
+}
+
+function checkCount(name: string, value: unknown, allowNull: boolean): void {
+  if (value === null && allowNull) return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw invalidOption(name, `a non-negative integer${allowNull ? ' or null' : ''}`, value);
+  }
+}
+
+function checkNumber(name: string, value: unknown): void {
+  if (typeof value !== 'number' || Number.isNaN(value)) throw invalidOption(name, 'a number', value);
+}
+
+/**
+ * A gensim-compatible dictionary: token ↔ integer id, plus document and collection frequencies.
+ *
+ * Like the index at the back of a book that also counts, for each word, how
+ * many chapters mention it. Ids, statistics, filtering and the text format are
+ * identical to gensim 4.2's `Dictionary`, so files and habits carry over.
+ *
+ * ## Example
+ * ```ts
+ * import { Dictionary } from 'corpusflow';
+ * const dict = new Dictionary([['human', 'computer'], ['computer', 'system']]);
+ * dict.token2id;                       // Map { 'computer' => 0, 'human' => 1, 'system' => 2 }
+ * dict.doc2bow(['computer', 'computer', 'unknown']); // [[0, 2]]
+ * dict.filterExtremes({ noBelow: 2, noAbove: 1 });
+ * await dict.saveAsText('dict.txt');   // loads in gensim with Dictionary.load_from_text
+ * ```
+ */
+export class Dictionary {
+  /** token → id. Iterates in the order tokens were added, as gensim's dict does. */
+  token2id: Map<string, number> = new Map();
+  /** id → number of documents containing it. */
+  dfs: Map<number, number> = new Map();
+  /** id → number of occurrences in the whole corpus. */
+  cfs: Map<number, number> = new Map();
+  /** Documents processed. */
+  numDocs = 0;
+  /** Corpus positions (tokens) processed. */
+  numPos = 0;
+  /** Non-zeros in the bag-of-words matrix (sum of unique tokens per document). */
+  numNnz = 0;
+
+  private id2tokenCache: Map<number, string> = new Map();
+
+  /**
+   * @param documents Optional tokenised documents to add right away.
+   * @param options `pruneAt` as in {@link Dictionary.addDocuments}.
+   */
+  constructor(documents?: Iterable<Iterable<string>> | null, options: AddDocumentsOptions = {}) {
+    if (documents !== undefined && documents !== null) this.addDocuments(documents, options);
+  }
+
+  /**
+   * A dictionary built from tokenised documents (same as the constructor).
+   *
+   * @param documents Tokenised documents.
+   * @param options `pruneAt`.
+   * @return The new dictionary.
+   */
+  static fromDocuments(documents: Iterable<Iterable<string>>, options: AddDocumentsOptions = {}): Dictionary {
+    return new Dictionary(documents, options);
+  }
+
+  /** Number of tokens. */
+  get size(): number {
+    return this.token2id.size;
+  }
+
+  /**
+   * id → token. Rebuilt lazily when the token count changed, as gensim does
+   * (if two tokens share an id, the one added later wins).
+   */
+  get id2token(): Map<number, string> {
+    if (this.id2tokenCache.size !== this.token2id.size) {
+      const reverse = new Map<number, string>();
+      for (const [token, id] of this.token2id) reverse.set(id, token);
+      this.id2tokenCache = reverse;
+    }
+    return this.id2tokenCache;
+  }
+
+  /**
+   * Add tokenised documents, updating ids and statistics.
+   *
+   * @param documents Iterable of token arrays.
+   * @param options `pruneAt` (default 2,000,000; null never prunes).
+   * @return This dictionary.
+   */
+  addDocuments(documents: Iterable<Iterable<string>>, options: AddDocumentsOptions = {}): this {
+    const pruneAt = options.pruneAt === undefined ? 2_000_000 : options.pruneAt;
+    checkCount('pruneAt', pruneAt, true);
+    let docno = 0;
+    for (const document of documents) {
+      if (docno % 10_000 === 0) this.pruneIfNeeded(pruneAt);
+      this.addDocument(document);
+      docno++;
+    }
+    return this;
+  }
+
+  /**
+   * gensim's periodic pruning in add_documents: when over `pruneAt` tokens,
+   * keep the `pruneAt` with the highest document frequency. Exposed for the
+   * streaming operator, which calls it every 10,000 documents as gensim does.
+   *
+   * @param pruneAt The token limit; null never prunes.
+   */
+  pruneIfNeeded(pruneAt: number | null): void {
+    if (pruneAt !== null && this.token2id.size > pruneAt) {
+      this.filterExtremes({ noBelow: 0, noAbove: 1, keepN: pruneAt });
+    }
+  }
+
+  /** doc2bow with allowUpdate, without building the result: the hot loop of addDocuments. */
+  addDocument(document: Iterable<string>): void {
+    this.doc2bowInternal(document, true, false, 'addDocuments');
+  }
+
+  /**
+   * Convert a tokenised document to a bag of words.
+   *
+   * @param document Tokens of one document.
+   * @param options `allowUpdate` adds unseen tokens; `returnMissing` also returns unknown tokens.
+   * @return `[id, count]` pairs in increasing id order (or `{bow, missing}` with returnMissing).
+   */
+  doc2bow(document: Iterable<string>, options?: Doc2BowOptions & { returnMissing?: false }): Bow;
+  doc2bow(document: Iterable<string>, options: Doc2BowOptions & { returnMissing: true }): BowWithMissing;
+  doc2bow(document: Iterable<string>, options: Doc2BowOptions = {}): Bow | BowWithMissing {
+    const result = this.doc2bowInternal(document, options.allowUpdate === true, options.returnMissing === true, 'doc2bow');
+    return result;
+  }
+
+  private doc2bowInternal(document: Iterable<string>, allowUpdate: boolean, returnMissing: boolean, method: string): Bow | BowWithMissing {
+    checkDocument(document, method);
+    // Counts in first-occurrence order, like gensim's defaultdict counter.
+    const counter = new Map<string, number>();
+    let length = 0;
+    for (const w of document) {
+      if (typeof w !== 'string') throw notAString(w, method);
+      counter.set(w, (counter.get(w) ?? 0) + 1);
+      length++;
+    }
+    const token2id = this.token2id;
+    let missing: Array<[string, number]> | undefined;
+    if (allowUpdate || returnMissing) {
+      missing = [];
+      for (const entry of counter) if (!token2id.has(entry[0])) missing.push(entry);
+      // New ids go to unseen tokens in Python's sorted() order (by code point).
+      if (missing.length > 1) missing.sort((a, b) => compareCodePoints(a[0], b[0]));
+      if (allowUpdate) {
+        // gensim: new id = current size (assumes ids have no gaps).
+        for (const [w] of missing) token2id.set(w, token2id.size);
+      }
+    }
+    const bow: Bow = [];
+    for (const [w, freq] of counter) {
+      const id = token2id.get(w);
+      if (id !== undefined) bow.push([id, freq]);
+    }
+    if (allowUpdate) {
+      this.numDocs += 1;
+      this.numPos += length;
+      this.numNnz += bow.length;
+      // Updated in first-occurrence order so new ids enter dfs/cfs in gensim's order.
+      const { cfs, dfs } = this;
+      for (const [id, freq] of bow) {
+        cfs.set(id, (cfs.get(id) ?? 0) + freq);
+        dfs.set(id, (dfs.get(id) ?? 0) + 1);
+      }
+    }
+    bow.sort(compareBowEntries);
+    if (returnMissing) return { bow, missing: new Map(missing) };
+    return bow;
+  }
+
+  /**
+   * Map each token to its id, keeping order and length.
+   *
+   * @param document Tokens of one document.
+   * @param unknownWordIndex Id for tokens not in the dictionary. Default -1.
+   * @return One id per token.
+   */
+  doc2idx(document: Iterable<string>, unknownWordIndex = -1): number[] {
+    checkDocument(document, 'doc2idx');
+    const out: number[] = [];
+    for (const w of document) {
+      if (typeof w !== 'string') throw notAString(w, 'doc2idx');
+      out.push(this.token2id.get(w) ?? unknownWordIndex);
+    }
+    return out;
+  }
+
+  /**
+   * Remove rare and common tokens, keep the `keepN` most frequent, then re-number ids without gaps.
+   *
+   * Ties in document frequency keep their token2id order (gensim's stable sort),
+   * and surviving tokens keep their relative id order.
+   *
+   * @param options `noBelow` (5), `noAbove` (0.5), `keepN` (100,000; null = all), `keepTokens`.
+   * @return This dictionary.
+   */
+  filterExtremes(options: FilterExtremesOptions = {}): this {
+    const noBelow = options.noBelow ?? 5;
+    const noAbove = options.noAbove ?? 0.5;
+    const keepN = options.keepN === undefined ? 100_000 : options.keepN;
+    checkNumber('noBelow', noBelow);
+    checkNumber('noAbove', noAbove);
+    checkCount('keepN', keepN, true);
+    // int(no_above * num_docs): the same double product, truncated toward zero.
+    const noAboveAbs = Math.trunc(noAbove * this.numDocs);
+    const dfs = this.dfs;
+    let keepIds: Set<number> | undefined;
+    if (options.keepTokens) {
+      keepIds = new Set();
+      for (const token of options.keepTokens) {
+        const id = this.token2id.get(token);
+        if (id !== undefined) keepIds.add(id);
+      }
+      // With no known keep tokens gensim's keep_tokens branch ranks exactly like the plain one.
+      if (keepIds.size === 0) keepIds = undefined;
+    }
+    let goodIds: number[] = [];
+    for (const id of this.token2id.values()) {
+      const df = dfs.get(id) ?? 0;
+      if ((noBelow <= df && df <= noAboveAbs) || (keepIds !== undefined && keepIds.has(id))) goodIds.push(id);
+    }
+    if (keepIds !== undefined) {
+      const ids = keepIds;
+      const rank = (id: number): number => (ids.has(id) ? this.numDocs : (dfs.get(id) ?? 0));
+      goodIds.sort((a, b) => rank(b) - rank(a));
+    } else {
+      goodIds.sort((a, b) => (dfs.get(b) ?? 0) - (dfs.get(a) ?? 0));
+    }
+    if (keepN !== null && goodIds.length > keepN) goodIds = goodIds.slice(0, keepN);
+    return this.filterTokens({ goodIds });
+  }
+
+  /**
+   * Remove the `removeN` tokens with the highest document frequency, then re-number ids.
+   *
+   * @param removeN How many to remove.
+   * @return This dictionary.
+   */
+  filterNMostFrequent(removeN: number): this {
+    checkCount('removeN', removeN, false);
+    const dfs = this.dfs;
+    const ids = Array.from(this.token2id.values()).sort((a, b) => (dfs.get(b) ?? 0) - (dfs.get(a) ?? 0));
+    return this.filterTokens({ badIds: ids.slice(0, removeN) });
+  }
+
+  /**
+   * Remove `badIds`, or keep only `goodIds` (or both, in that order), then re-number ids without gaps.
+   *
+   * @param options `badIds` and/or `goodIds`.
+   * @return This dictionary.
+   */
+  filterTokens(options: FilterTokensOptions = {}): this {
+    const apply = (keep: (id: number) => boolean): void => {
+      const token2id = new Map<string, number>();
+      for (const [token, id] of this.token2id) if (keep(id)) token2id.set(token, id);
+      this.token2id = token2id;
+      this.cfs = filterMap(this.cfs, keep);
+      this.dfs = filterMap(this.dfs, keep);
+    };
+    if (options.badIds !== undefined && options.badIds !== null) {
+      const bad = new Set(options.badIds);
+      apply((id) => !bad.has(id));
+    }
+    if (options.goodIds !== undefined && options.goodIds !== null) {
+      const good = new Set(options.goodIds);
+      apply((id) => good.has(id));
+    }
+    return this.compactify();
+  }
+
+  /**
+   * Re-number ids 0..size-1, keeping their relative order (gensim's compactify).
+   *
+   * @return This dictionary.
+   */
+  compactify(): this {
+    const sorted = Array.from(this.token2id.values()).sort((a, b) => a - b);
+    const idmap = new Map<number, number>();
+    sorted.forEach((oldId, newId) => idmap.set(oldId, newId));
+    const remap = (id: number): number => {
+      const newId = idmap.get(id);
+      if (newId === undefined) throw new CorpusflowError('DICTIONARY_FORMAT', `Statistics recorded for id ${id}, which has no token`);
+      return newId;
+    };
+    const token2id = new Map<string, number>();
+    for (const [token, id] of this.token2id) token2id.set(token, remap(id));
+    this.token2id = token2id;
+    this.id2tokenCache = new Map();
+    this.dfs = remapKeys(this.dfs, remap);
+    this.cfs = remapKeys(this.cfs, remap);
+    return this;
+  }
+
+  /**
+   * Merge another dictionary (or a plain id → token map) into this one: known
+   * tokens keep their ids, new tokens get new ids, dfs and counts are summed
+   * (cfs are not, as in gensim).
+   *
+   * @param other A Dictionary, or a Map / object of id → token.
+   * @return A {@link VocabTransform} that converts bags of words built with `other` to this dictionary's ids.
+   */
+  mergeWith(other: Dictionary | ReadonlyMap<number, string> | Readonly<Record<number, string>>): VocabTransform {
+    const old2new = new Map<number, number>();
+    const otherDfs = other instanceof Dictionary ? other.dfs : undefined;
+    const entries: Iterable<[number, string]> =
+      other instanceof Dictionary
+        ? Array.from(other.token2id.values(), (id): [number, string] => [id, other.id2token.get(id)!])
+        : other instanceof Map
+          ? (other as ReadonlyMap<number, string>).entries()
+          : Object.entries(other).map(([k, v]): [number, string] => [Number(k), v]);
+    for (const [otherId, token] of entries) {
+      let newId = this.token2id.get(token);
+      if (newId === undefined) {
+        newId = this.token2id.size;
+        this.token2id.set(token, newId);
+        this.dfs.set(newId, 0);
+      }
+      old2new.set(otherId, newId);
+      const df = otherDfs?.get(otherId);
+      if (df !== undefined) this.dfs.set(newId, (this.dfs.get(newId) ?? 0) + df);
+    }
+    if (other instanceof Dictionary) {
+      this.numDocs += other.numDocs;
+      this.numNnz += other.numNnz;
+      this.numPos += other.numPos;
+    }
+    return new VocabTransform(old2new);
+  }
+
+  /**
+   * The `n` tokens with the most occurrences (collection frequency), ties by increasing id.
+   *
+   * @param n How many; all when omitted or null.
+   * @return `[token, count]` pairs, most common first.
+   */
+  mostCommon(n?: number | null): Array<[string, number]> {
+    if (n !== undefined && n !== null) checkCount('n', n, false);
+    const sorted = Array.from(this.cfs.entries()).sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    const top = n === undefined || n === null ? sorted : sorted.slice(0, n);
+    const id2token = this.id2token;
+    return top.map(([id, count]): [string, number] => {
+      const token = id2token.get(id);
+      if (token === undefined) throw new CorpusflowError('DICTIONARY_FORMAT', `Collection frequency recorded for id ${id}, which has no token`);
+      return [token, count];
+    });
+  }
+
+  // ---- gensim text format ----
+
+  /**
+   * The dictionary in gensim's text format (what saveAsText writes).
+   *
+   * @param options `sortByWord` (default true).
+   * @return The text.
+   */
+  toText(options: TextFormatOptions = {}): string {
+    return formatDictionaryText(this, options);
+  }
+
+  /**
+   * Save in gensim's text format (atomically): `num_docs`, then `id\ttoken\tdf` lines.
+   * Only token2id, dfs and numDocs are stored; use {@link Dictionary.save} to keep everything.
+   *
+   * @param path Target file.
+   * @param options `sortByWord` (default true: by token in code point order; false: by decreasing df).
+   */
+  async saveAsText(path: string, options: TextFormatOptions = {}): Promise<void> {
+    await writeFileAtomic(path, this.toText(options));
+  }
+
+  /**
+   * Parse gensim's text format.
+   *
+   * @param text The file contents.
+   * @param file File name used in error positions.
+   * @return A dictionary with token2id, dfs and numDocs (cfs, numPos, numNnz are not in the format).
+   */
+  static fromText(text: string, file?: string): Dictionary {
+    const parsed = parseDictionaryText(text, file);
+    const dict = new Dictionary();
+    dict.numDocs = parsed.numDocs;
+    for (const [id, token, df] of parsed.entries) {
+      dict.token2id.set(token, id);
+      dict.dfs.set(id, df);
+    }
+    return dict;
+  }
+
+  /**
+   * Load a file written by gensim's `save_as_text` or by {@link Dictionary.saveAsText}.
+   *
+   * @param path The file (UTF-8).
+   * @return The dictionary.
+   */
+  static async loadFromText(path: string): Promise<Dictionary> {
+    return Dictionary.fromText(decodeUtf8(await readFileOrThrow(path), path), path);
+  }
+
+  // ---- lossless JSON ----
+
+  /** @return The whole state, Map orders included, as plain JSON data. */
+  toJSON(): DictionaryJSON {
+    return {
+      format: 'corpusflow.dictionary',
+      version: 1,
+      numDocs: this.numDocs,
+      numPos: this.numPos,
+      numNnz: this.numNnz,
+      token2id: Array.from(this.token2id),
+      dfs: Array.from(this.dfs),
+      cfs: Array.from(this.cfs),
+    };
+  }
+
+  /**
+   * Rebuild a dictionary from {@link Dictionary.toJSON} output.
+   *
+   * @param json Parsed JSON.
+   * @param file File name used in error positions.
+   * @return The dictionary.
+   */
+  static fromJSON(json: unknown, file?: string): Dictionary {
+    const fail = (field: string, expected: string): CorpusflowError =>
+      new CorpusflowError('DICTIONARY_FORMAT', `Invalid dictionary JSON: ${field} should be ${expected}`, {
+        position: { ...(file !== undefined ? { file } : {}), field },
+      });
+    if (json === null || typeof json !== 'object') throw fail('(root)', 'an object');
+    const j = json as Partial<Record<keyof DictionaryJSON, unknown>>;
+    if (j.format !== 'corpusflow.dictionary') throw fail('format', '"corpusflow.dictionary"');
+    if (j.version !== 1) throw fail('version', '1');
+    const dict = new Dictionary();
+    for (const key of ['numDocs', 'numPos', 'numNnz'] as const) {
+      const v = j[key];
+      if (typeof v !== 'number' || !Number.isInteger(v)) throw fail(key, 'an integer');
+      dict[key] = v;
+    }
+    const pairs = <K, V>(key: 'token2id' | 'dfs' | 'cfs', isKey: (k: unknown) => k is K, isValue: (v: unknown) => v is V): Map<K, V> => {
+      const v = j[key];
+      if (!Array.isArray(v)) throw fail(key, 'an array of pairs');
+      const map = new Map<K, V>();
+      v.forEach((pair: unknown, i) => {
+        if (!Array.isArray(pair) || pair.length !== 2 || !isKey(pair[0]) || !isValue(pair[1])) throw fail(`${key}[${i}]`, 'a [key, value] pair');
+        map.set(pair[0], pair[1]);
+      });
+      return map;
+    };
+    const isString = (x: unknown): x is string => typeof x === 'string';
+    const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x);
+    dict.token2id = pairs('token2id', isString, isInt);
+    dict.dfs = pairs('dfs', isInt, isInt);
+    dict.cfs = pairs('cfs', isInt, isInt);
+    return dict;
+  }
+
+  /**
+   * Save the whole state as JSON (atomically). Unlike saveAsText, keeps cfs, numPos, numNnz and orders.
+   *
+   * @param path Target file.
+   */
+  async save(path: string): Promise<void> {
+    await writeFileAtomic(path, JSON.stringify(this.toJSON()));
+  }
+
+  /**
+   * Load a file written by {@link Dictionary.save}.
+   *
+   * @param path The JSON file.
+   * @return The dictionary.
+   */
+  static async load(path: string): Promise<Dictionary> {
+    const text = decodeUtf8(await readFileOrThrow(path), path);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new CorpusflowError('DICTIONARY_FORMAT', `Invalid dictionary JSON: ${(e as Error).message}`, { position: { file: path }, cause: e });
+    }
+    return Dictionary.fromJSON(json, path);
+  }
+
+  toString(): string {
+    const some = Array.from(this.token2id.keys()).slice(0, 5);
+    return `Dictionary<${this.size} unique tokens: ${JSON.stringify(some)}${this.size > 5 ? '...' : ''}>`;
+  }
+}
+
+function filterMap(map: Map<number, number>, keep: (id: number) => boolean): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const [id, v] of map) if (keep(id)) out.set(id, v);
+  return out;
+}
+
+function remapKeys(map: Map<number, number>, remap: (id: number) => number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const [id, v] of map) out.set(remap(id), v);
+  return out;
+}
+
+async function readFileOrThrow(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    const code = (e as { code?: unknown }).code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'IO_ERROR';
+    throw new CorpusflowError(code, `Cannot read dictionary: ${(e as Error).message}`, { position: { file: path }, cause: e });
+  }
+}
+
+function decodeUtf8(bytes: Uint8Array, path: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (e) {
+    throw new CorpusflowError('INVALID_UTF8', 'Dictionary file is not valid UTF-8', { position: { file: path }, cause: e });
+  }
+}
