@@ -1,0 +1,195 @@
+// Every benchmark `npm run bench` knows, in the order RESULTS.md lists them.
+// Each pairs a corpusflow script with its peer on the same file and settings;
+// the scripts themselves live beside their area (bench/preprocess, ...).
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { absolute, pick, throughput } from './figures.js';
+import { ROOT, plainCorpus } from './env.js';
+import { e2eBenchmark } from '../e2e/e2e.mjs';
+import { scaleBenchmark } from '../scale/scale.mjs';
+
+/** Env that pins a peer's BLAS/OpenMP pools to `threads`. */
+export function peerThreadsEnv(threads) {
+  return { OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+}
+
+const node = (script, ...args) => ['node', script, ...args];
+const rel = (p) => p.startsWith(ROOT) ? p.slice(ROOT.length + 1) : p;
+
+/** Best (highest docs/s) of several peer runs, so the ratio is against the peer's best configuration. */
+function bestRun(runs, keys) {
+  let best = null;
+  for (const key of keys) {
+    const r = runs.get(key);
+    const v = pick(r?.result, 'docs_per_s');
+    if (v !== null && (best === null || v > pick(best.result, 'docs_per_s'))) best = r;
+  }
+  return best;
+}
+
+export const preprocessBenchmark = {
+  name: 'preprocess',
+  title: 'preprocessString vs gensim preprocess_string (DEFAULT_FILTERS) on spam-shared',
+  issue: 3,
+  quick: true,
+  requires: ['gensim'],
+  scripts: ['bench/preprocess/preprocess.mjs', 'bench/peers/preprocess.py'],
+  needsDist: true,
+  async plan(ctx) {
+    const corpus = rel(await plainCorpus('spam-shared'));
+    return {
+      settings: [`corpus: ${corpus} (3,000 raw emails), both sides read the same file`, 'both sides single-threaded (gensim is; preprocessString runs on the main thread)'],
+      steps: [
+        { key: 'peer', side: 'peer', label: 'gensim preprocess_string', argv: [ctx.python, 'bench/peers/preprocess.py', corpus], env: peerThreadsEnv(1) },
+        { key: 'ours', side: 'corpusflow', label: 'corpusflow preprocessString', argv: node('bench/preprocess/preprocess.mjs', corpus) },
+      ],
+    };
+  },
+  figures(runs) {
+    return [throughput('docs/s', pick(runs.get('ours')?.result, 'docs_per_s'), pick(runs.get('peer')?.result, 'docs_per_s'), 10)];
+  },
+};
+
+export const dictionaryBenchmark = {
+  name: 'dictionary',
+  title: 'Dictionary + filterExtremes vs gensim Dictionary + filter_extremes on spam-shared tokens',
+  issue: 3,
+  quick: true,
+  requires: ['gensim'],
+  scripts: ['bench/dictionary/dictionary.mjs', 'bench/peers/dictionary.py'],
+  needsDist: true,
+  plan(ctx) {
+    const tokens = 'test/fixtures/preprocess/spam-shared.preprocess.ndjson.gz';
+    if (!existsSync(join(ROOT, tokens))) throw new Error(`${tokens} missing`);
+    return {
+      settings: [`tokens: ${tokens} (gensim's preprocess_string output for spam-shared); timing excludes reading the file on both sides; best of 3`, 'filter_extremes(no_below=5, no_above=0.5, keep_n=100000); both sides single-threaded'],
+      steps: [
+        { key: 'peer', side: 'peer', label: 'gensim Dictionary + filter_extremes', argv: [ctx.python, 'bench/peers/dictionary.py', tokens], env: peerThreadsEnv(1) },
+        { key: 'ours', side: 'corpusflow', label: 'corpusflow Dictionary + filterExtremes', argv: node('bench/dictionary/dictionary.mjs', tokens) },
+      ],
+    };
+  },
+  figures(runs) {
+    return [throughput('docs/s', pick(runs.get('ours')?.result, 'docs_per_s'), pick(runs.get('peer')?.result, 'docs_per_s'), 10)];
+  },
+};
+
+export const trainBenchmark = {
+  name: 'train-prodlda',
+  title: 'ProdLDA training throughput on bbc-news vs the PyTorch tutorial ProdLDA',
+  issue: 4,
+  quick: true,
+  requires: ['torch', 'gensim'],
+  scripts: ['bench/train/prodlda.mjs', 'bench/peers/prodlda.py'],
+  needsDist: true,
+  async plan(ctx) {
+    const corpus = rel(await plainCorpus('bbc-news'));
+    const epochs = String(ctx.quick ? 3 : 10);
+    const common = ['--input', corpus, '--epochs', epochs, '--topics', '20', '--batch', '64', '--seed', '1'];
+    const steps = [
+      { key: `peer-t${ctx.threads}`, side: 'peer', label: `PyTorch ProdLDA, ${ctx.threads} threads`, argv: [ctx.python, 'bench/peers/prodlda.py', ...common, '--threads', String(ctx.threads)], env: peerThreadsEnv(ctx.threads) },
+    ];
+    if (ctx.threads > 1) {
+      steps.push({ key: 'peer-t1', side: 'peer', label: 'PyTorch ProdLDA, 1 thread', argv: [ctx.python, 'bench/peers/prodlda.py', ...common, '--threads', '1'], env: peerThreadsEnv(1) });
+    }
+    steps.push(
+      { key: 'ours-wasm', side: 'corpusflow', label: 'corpusflow ProdLDA, wasm', argv: node('bench/train/prodlda.mjs', ...common, '--backend', 'wasm') },
+      { key: 'ours-cpu', side: 'corpusflow', label: 'corpusflow ProdLDA, cpu (pure JS)', argv: node('bench/train/prodlda.mjs', ...common, '--backend', 'cpu'), optional: true },
+    );
+    if (await tfjsNodeAvailable()) {
+      steps.push({ key: 'ours-tensorflow', side: 'corpusflow', label: 'corpusflow ProdLDA, tfjs-node', argv: node('bench/train/prodlda.mjs', ...common, '--backend', 'tensorflow') });
+    }
+    return {
+      settings: [
+        `corpus: ${corpus} (2,225 pre-tokenised docs, text split on spaces, unfiltered dictionary); K=20, batch 64, ${epochs} epochs, seed 1, reshuffled every epoch`,
+        'docs/s = training documents ÷ seconds of the training epochs (excluding reading the file and building the dictionary) on both sides',
+        `the peer runs twice, with torch.set_num_threads(${ctx.threads}) and (1); the ratio is against the faster of the two`,
+      ],
+      notes: (await tfjsNodeAvailable()) ? [] : ['tfjs-node is not installable on this machine: no tensorflow-backend figure'],
+      steps,
+    };
+  },
+  figures(runs) {
+    const peer = bestRun(runs, [...runs.keys()].filter((k) => k.startsWith('peer')));
+    const peerRate = pick(peer?.result, 'docs_per_s');
+    const out = [throughput('docs/s, wasm', pick(runs.get('ours-wasm')?.result, 'docs_per_s'), peerRate, 1.0)];
+    if (runs.has('ours-cpu')) out.push(throughput('docs/s, cpu backend', pick(runs.get('ours-cpu')?.result, 'docs_per_s'), peerRate));
+    if (runs.has('ours-tensorflow')) out.push(throughput('docs/s, tfjs-node', pick(runs.get('ours-tensorflow')?.result, 'docs_per_s'), peerRate));
+    return out;
+  },
+};
+
+export const qualityBenchmark = {
+  name: 'quality-bbc',
+  title: 'ProdLDA topic quality on bbc-news (K=20, 100 epochs, c_npmi and diversity)',
+  issue: 4,
+  quick: false,
+  requires: ['torch', 'gensim'],
+  scripts: ['bench/quality/bbc.mjs', 'bench/peers/prodlda.py'],
+  needsDist: true,
+  async plan(ctx) {
+    const corpus = rel(await plainCorpus('bbc-news'));
+    return {
+      settings: [
+        `corpus: ${corpus}; corpusflow: bench/quality/bbc.mjs with its defaults (mean of its seeds); peer: PyTorch ProdLDA, 100 epochs, seed 1, topics scored by gensim CoherenceModel(c_npmi, topn 10) over the corpus`,
+      ],
+      steps: [
+        { key: 'peer', side: 'peer', label: 'PyTorch ProdLDA, 100 epochs, gensim c_npmi', argv: [ctx.python, 'bench/peers/prodlda.py', '--input', corpus, '--epochs', '100', '--seed', '1', '--threads', '1', '--npmi'], env: peerThreadsEnv(1) },
+        { key: 'ours', side: 'corpusflow', label: 'corpusflow ProdLDA quality', argv: node('bench/quality/bbc.mjs') },
+      ],
+    };
+  },
+  figures(runs) {
+    const ours = runs.get('ours')?.result;
+    const peer = runs.get('peer')?.result;
+    return [
+      absolute('NPMI (c_npmi, top 10)', pick(ours, 'npmi_mean', 'mean.npmi', 'npmi'), { op: '>=', value: 0.1 }, { peer: pick(peer, 'npmi') }),
+      absolute('top-10 diversity', pick(ours, 'diversity_top10_mean', 'mean.diversity_top10', 'diversity_top10'), { op: '>=', value: 0.85 }, { peer: pick(peer, 'diversity_top10') }),
+      absolute('top-25 diversity', pick(ours, 'diversity_top25_mean', 'mean.diversity_top25', 'diversity_top25'), null, { peer: pick(peer, 'diversity_top25') }),
+    ];
+  },
+};
+
+export const ndjsonReaderBenchmark = {
+  name: 'sources-ndjson',
+  title: 'ndjsonSource line reader vs the ndjson npm package',
+  issue: 2,
+  quick: false,
+  scripts: ['bench/sources/ndjson-reader.mjs'],
+  needsDist: true,
+  plan() {
+    return {
+      settings: ['the script measures both readers itself on a generated file; see its header for sizes'],
+      steps: [{ key: 'ours', side: 'corpusflow', label: 'ndjsonSource vs ndjson', argv: node('bench/sources/ndjson-reader.mjs') }],
+    };
+  },
+  figures(runs) {
+    const r = runs.get('ours')?.result;
+    return [
+      throughput('docs/s (peer: ndjson npm package)', pick(r, 'docs_per_s', 'corpusflow.docs_per_s', 'ours.docs_per_s'), pick(r, 'ndjson.docs_per_s', 'peer.docs_per_s', 'ndjson_docs_per_s')),
+    ];
+  },
+};
+
+/** Whether @tensorflow/tfjs-node is installed (an optional dependency); resolved, not loaded, to keep the harness light. */
+export async function tfjsNodeAvailable() {
+  try {
+    createRequire(import.meta.url).resolve('@tensorflow/tfjs-node');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** All benchmarks, in RESULTS.md order. */
+export const BENCHMARKS = [
+  preprocessBenchmark,
+  dictionaryBenchmark,
+  ndjsonReaderBenchmark,
+  trainBenchmark,
+  qualityBenchmark,
+  e2eBenchmark,
+  scaleBenchmark,
+];
