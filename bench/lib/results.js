@@ -65,7 +65,7 @@ function machineLine(m) {
   if (!m) return 'unknown machine';
   const parts = [
     `${m.cores} cores (${m.cpuModel})`,
-    `${formatNumber(m.memoryGb)} GB RAM`,
+    `${m.memoryGb} GB RAM`,
     `${m.platform}`,
     `Node ${m.node}`,
   ];
