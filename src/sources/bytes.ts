@@ -41,7 +41,8 @@ export async function* readChunks(path: string, highWaterMark: number, gunzip: b
   const handle = await openForReading(path);
   try {
     const { size } = await handle.stat();
-    context.stats.bytesTotal = size;
+    // Summed so a source over several files reports the total of those opened so far.
+    context.stats.bytesTotal = (context.stats.bytesTotal ?? 0) + size;
     if (gunzip) {
       const raw = handle.createReadStream({ highWaterMark, autoClose: false });
       try {
