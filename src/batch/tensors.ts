@@ -117,8 +117,10 @@ export function sparseToDense(batch: SparseBowBatch): tf.Tensor2D {
 
 /**
  * Build a padded sequence batch: each document's ids, cut to `maxLen`, padded with `padId`.
+ * Negative ids (gensim's `doc2idx` marks unknown words -1) are left out, as the usual
+ * `[i for i in ids if i >= 0]` idiom does.
  * @param docs the documents, in row order
- * @param maxLen columns of the batch; longer sequences keep their first maxLen ids
+ * @param maxLen columns of the batch; longer sequences keep their first maxLen kept ids
  * @param padId id written in padding positions
  * @return a batch owning two new tensors
  */
@@ -132,15 +134,18 @@ export function toSequenceBatch(docs: readonly SequenceDocument[], maxLen: numbe
   for (let r = 0; r < docs.length; r++) {
     const doc = docs[r]!;
     docIds[r] = doc.id;
-    const n = Math.min(doc.ids.length, maxLen);
+    const src = doc.ids;
     const base = r * maxLen;
-    for (let j = 0; j < n; j++) {
-      const id = doc.ids[j]!;
+    let n = 0;
+    for (let j = 0; j < src.length && n < maxLen; j++) {
+      const id = src[j]!;
       if (!Number.isInteger(id)) {
         throw new CorpusflowError('INVALID_FIELD_TYPE', `document ${JSON.stringify(doc.id)}: token id at ${j} is ${id}, not an integer`, { position: { field: 'ids' } });
       }
-      ids[base + j] = id;
-      mask[base + j] = 1;
+      if (id < 0) continue;
+      ids[base + n] = id;
+      mask[base + n] = 1;
+      n++;
     }
     lengths[r] = n;
     tokens += n;
