@@ -36,6 +36,8 @@ export class LineSplitter {
   private lineNumber = 0;
   /** Byte offset of the start of the unfinished line. */
   private lineStart = 0;
+  /** All bytes of the unfinished line seen so far, including those dropped from an over-long one. */
+  private partialBytes = 0;
 
   constructor(
     private readonly file: string,
@@ -70,12 +72,17 @@ export class LineSplitter {
   /** @return The final line when the input did not end with a newline. */
   end(): Line[] {
     const lines: Line[] = [];
-    if (this.pendingBytes > 0 || this.overlong) this.finishCarried(Buffer.alloc(0), lines);
+    if (this.partialBytes > 0) this.finishCarried(Buffer.alloc(0), lines);
     return lines;
   }
 
   private carry(piece: Buffer): void {
-    if (this.overlong) return;
+    this.partialBytes += piece.length;
+    if (this.overlong) {
+      // Keep only the first bytes (for the error's raw text); the rest is dropped as it arrives.
+      if (this.overlong.length < RAW_KEEP) this.overlong = Buffer.concat([this.overlong, piece.subarray(0, RAW_KEEP - this.overlong.length)]);
+      return;
+    }
     if (this.pendingBytes + piece.length > this.maxLineBytes) {
       const kept = Buffer.concat([...this.pending, piece.subarray(0, Math.max(0, RAW_KEEP - this.pendingBytes))]);
       this.overlong = kept.subarray(0, RAW_KEEP);
@@ -91,11 +98,14 @@ export class LineSplitter {
   /** Complete the carried line with `tail` (the bytes up to, not including, its newline). */
   private finishCarried(tail: Buffer, lines: Line[]): void {
     const byte = this.lineStart;
-    const length = this.pendingBytes + tail.length;
+    const length = this.partialBytes + tail.length;
+    this.partialBytes = 0;
     this.lineNumber++;
     this.lineStart += length + 1;
     if (this.overlong || length > this.maxLineBytes) {
-      const raw = this.overlong ?? Buffer.concat([...this.pending, tail]).subarray(0, RAW_KEEP);
+      const raw = this.overlong
+        ? Buffer.concat([this.overlong, tail.subarray(0, Math.max(0, RAW_KEEP - this.overlong.length))])
+        : Buffer.concat([...this.pending, tail]).subarray(0, RAW_KEEP);
       this.overlong = undefined;
       this.pending = [];
       this.pendingBytes = 0;
