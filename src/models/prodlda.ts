@@ -1,0 +1,559 @@
+/**
+ * ProdLDA: a neural topic model (Srivastava & Sutton 2017, "Autoencoding
+ * Variational Inference for Topic Models"). An encoder reads a document's bag
+ * of words and proposes its topic mix; a decoder explains the words as a
+ * product of topic experts; training maximises the evidence lower bound.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Observable, type OperatorFunction } from 'rxjs';
+import * as tf from '@tensorflow/tfjs';
+import { CorpusflowError, invalidOption } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import type { BowBatch } from '../batch/types.js';
+import type { DocId } from '../sources/types.js';
+import type { TrainableModel } from './types.js';
+import type { Optimizer } from '../train/optimizers.js';
+
+/** Options of `new ProdLDA(...)`; every default is the reference implementation's. */
+export interface ProdLDAOptions {
+  /** Vocabulary size the model starts with (ids 0..vocabSize-1 are live). */
+  vocabSize: number;
+  /** Rows allocated for vocabulary-sized parameters; ≥ vocabSize. Extra rows are dead until `growRows`. Default vocabSize. */
+  capacity?: number;
+  /** Number of topics K. Default 20. */
+  topics?: number;
+  /** Encoder hidden layer widths (softplus). Default [100, 100]. */
+  hidden?: number[];
+  /** Dropout rate on the encoder output and on the topic mix. Default 0.2. */
+  dropout?: number;
+  /** Concentration of the symmetric Dirichlet prior, approximated by a logistic normal (Laplace approximation). Default 1. */
+  alpha?: number;
+  /** Batch-normalise mu, logvar and the decoder output (without scale, as the reference does). Default true. */
+  batchNorm?: boolean;
+  /** Seed for initialisation and the training noise. Default 0. */
+  seed?: number;
+  /**
+   * How the first encoder layer reads sparse batches: `'gather'` gathers weight rows by token id and
+   * segment-sums them (cost ∝ non-zeros; needs a fast UnsortedSegmentSum, which the wasm backend gets
+   * from `initBackend`), `'dense'` scatters the batch into a [batch, vocab] matrix and multiplies.
+   * `'auto'` (default) picks `'dense'` on the pure-JS cpu backend, whose segment sum costs O(vocab × nnz), else `'gather'`.
+   */
+  encoderInput?: 'auto' | 'gather' | 'dense';
+}
+
+/** A topic: its index and its best words, heaviest first. */
+export interface Topic {
+  id: number;
+  words: Array<{ token: string; weight: number }>;
+}
+
+/** Anything that maps token ids to tokens: a `Dictionary`, or a plain `Map`. */
+export type TokenLookup = { id2token: ReadonlyMap<number, string> } | ReadonlyMap<number, string>;
+
+/** What `save` needs from a dictionary: gensim's text format writer. */
+export interface SavableDictionary {
+  saveAsText(path: string): unknown;
+}
+
+interface ResolvedOptions {
+  vocabSize: number;
+  capacity: number;
+  topics: number;
+  hidden: number[];
+  dropout: number;
+  alpha: number;
+  batchNorm: boolean;
+  seed: number;
+  encoderInput: 'auto' | 'gather' | 'dense';
+}
+
+const BN_EPSILON = 1e-5;
+const BN_MOMENTUM = 0.1;
+const DEAD_LOGIT = -1e9;
+const FORMAT = 'corpusflow-prodlda';
+let instances = 0;
+
+/** A batch-norm layer without scale (PyTorch `BatchNorm1d` with weight removed): shift + running statistics. */
+interface BatchNorm {
+  beta: tf.Variable;
+  runningMean: tf.Variable;
+  runningVar: tf.Variable;
+}
+
+/**
+ * ProdLDA, the product-of-experts neural topic model.
+ *
+ * Think of it as an autoencoder with a narrow waist of K topic weights: the
+ * encoder squeezes a document into its topic mix, the decoder must rebuild
+ * the document's words from that mix alone, so the topics have to capture
+ * what words occur together.
+ *
+ * ## Example
+ * ```ts
+ * import { ProdLDA, train } from 'corpusflow';
+ * const model = new ProdLDA({ vocabSize: dictionary.size, topics: 20, seed: 1 });
+ * batches$.pipe(train(model, { epochs: 100, optimizer: model.defaultOptimizer() })).subscribe();
+ * console.log(model.topics(dictionary, 10));
+ * ```
+ */
+export class ProdLDA implements TrainableModel<BowBatch> {
+  readonly options: Readonly<ResolvedOptions>;
+  /** 1 for vocabulary rows in use, 0 for free rows; the decoder's softmax covers live rows only. */
+  readonly live: Uint8Array;
+  /** The dictionary loaded with `ProdLDA.load`, when the saved model had one. */
+  dictionary?: unknown;
+
+  private readonly encoder: Array<{ kernel: tf.Variable; bias: tf.Variable }> = [];
+  private readonly meanLayer: { kernel: tf.Variable; bias: tf.Variable };
+  private readonly logvarLayer: { kernel: tf.Variable; bias: tf.Variable };
+  /** Topic-word weights β, stored [capacity, K] so that one vocabulary row is one token. */
+  private readonly decoderKernel: tf.Variable;
+  private readonly decoderBias: tf.Variable;
+  private readonly meanBn?: BatchNorm;
+  private readonly logvarBn?: BatchNorm;
+  private readonly decoderBn?: BatchNorm;
+  private readonly priorMean: tf.Tensor1D;
+  private readonly priorVar: tf.Tensor1D;
+  private readonly priorLogVar: tf.Tensor1D;
+  private liveBias: tf.Tensor1D | null = null;
+  private seed: number;
+  private draws = 0;
+  private readonly named: Array<[string, tf.Variable, boolean]> = [];
+
+  /** @param options see `ProdLDAOptions`; only `vocabSize` is required. */
+  constructor(options: ProdLDAOptions) {
+    const o = resolveOptions(options);
+    this.options = o;
+    this.seed = o.seed;
+    this.live = new Uint8Array(o.capacity);
+    this.live.fill(1, 0, o.vocabSize);
+    const prefix = `prodlda${++instances}`;
+    let initSeed = o.seed * 7919 + 1;
+    const v = (name: string, init: tf.Tensor, trainable = true): tf.Variable => {
+      const variable = tf.variable(init, trainable, `${prefix}/${name}`);
+      init.dispose();
+      this.named.push([name, variable, trainable]);
+      return variable;
+    };
+    // PyTorch's nn.Linear initialisation: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for kernel and bias.
+    // `rows` may exceed `fanIn` for the first layer, which is allocated for the capacity.
+    const linear = (name: string, fanIn: number, fanOut: number, rows = fanIn) => {
+      const b = 1 / Math.sqrt(fanIn);
+      return {
+        kernel: v(`${name}/kernel`, tf.randomUniform([rows, fanOut], -b, b, 'float32', initSeed++)),
+        bias: v(`${name}/bias`, tf.randomUniform([fanOut], -b, b, 'float32', initSeed++)),
+      };
+    };
+    const bn = (name: string, n: number): BatchNorm => ({
+      beta: v(`${name}/beta`, tf.zeros([n])),
+      runningMean: v(`${name}/running_mean`, tf.zeros([n]), false),
+      runningVar: v(`${name}/running_var`, tf.ones([n]), false),
+    });
+    let fanIn = o.vocabSize;
+    for (let i = 0; i < o.hidden.length; i++) {
+      this.encoder.push(linear(`encoder${i + 1}`, fanIn, o.hidden[i]!, i === 0 ? o.capacity : fanIn));
+      fanIn = o.hidden[i]!;
+    }
+    this.meanLayer = linear('mean', fanIn, o.topics);
+    this.logvarLayer = linear('logvar', fanIn, o.topics);
+    // The reference initialises β uniformly in [0, 1): positive weights make every topic start as a broad mixture.
+    this.decoderKernel = v('decoder/kernel', tf.randomUniform([o.capacity, o.topics], 0, 1, 'float32', initSeed++));
+    const db = 1 / Math.sqrt(o.topics);
+    this.decoderBias = v('decoder/bias', tf.randomUniform([o.capacity], -db, db, 'float32', initSeed++));
+    if (o.batchNorm) {
+      this.meanBn = bn('mean_bn', o.topics);
+      this.logvarBn = bn('logvar_bn', o.topics);
+      this.decoderBn = bn('decoder_bn', o.capacity);
+    }
+    // Laplace approximation of Dirichlet(alpha) in the softmax basis (Srivastava & Sutton, eq. 3).
+    const K = o.topics;
+    const a = new Array<number>(K).fill(o.alpha);
+    const meanLogA = a.reduce((s, x) => s + Math.log(x), 0) / K;
+    const sumInvA = a.reduce((s, x) => s + 1 / x, 0);
+    const pv = a.map((x) => (1 / x) * (1 - 2 / K) + sumInvA / (K * K));
+    this.priorMean = tf.keep(tf.tensor1d(a.map((x) => Math.log(x) - meanLogA)));
+    this.priorVar = tf.keep(tf.tensor1d(pv));
+    this.priorLogVar = tf.keep(tf.tensor1d(pv.map(Math.log)));
+  }
+
+  /** Adam with the paper's settings: learning rate 2e-3, beta1 0.99. */
+  static defaultOptimizer(): { adam: { learningRate: number; beta1: number; beta2: number } } {
+    return { adam: { learningRate: 2e-3, beta1: 0.99, beta2: 0.999 } };
+  }
+
+  get vocabSize(): number {
+    return this.options.vocabSize;
+  }
+
+  trainableVariables(): tf.Variable[] {
+    return this.named.filter(([, , t]) => t).map(([, v]) => v);
+  }
+
+  stateVariables(): tf.Variable[] {
+    return this.named.filter(([, , t]) => !t).map(([, v]) => v);
+  }
+
+  variableNames(): string[] {
+    return [...this.named.filter(([, , t]) => t), ...this.named.filter(([, , t]) => !t)].map(([n]) => n);
+  }
+
+  randomState(): number {
+    return this.draws;
+  }
+
+  setRandomState(state: number): void {
+    this.draws = state;
+  }
+
+  setSeed(seed: number): void {
+    this.seed = seed;
+    this.draws = 0;
+  }
+
+  /** A fresh seed for one random draw: deterministic in (seed, number of draws so far). */
+  private nextSeed(): number {
+    return (this.seed * 1_000_003 + ++this.draws * 7_919) % 2_147_483_647;
+  }
+
+  /**
+   * The negative evidence lower bound, averaged over the batch: reconstruction
+   * negative log-likelihood of the words plus KL(q(z|doc) || prior).
+   */
+  lossFn(batch: BowBatch, training: boolean): tf.Scalar {
+    return tf.tidy(() => {
+      const x = this.denseInput(batch);
+      const { mu, logvar } = this.encode(batch, x, training);
+      const K = this.options.topics;
+      const variance = tf.exp(logvar);
+      let z = mu;
+      if (training) z = tf.add(mu, tf.mul(tf.sqrt(variance), tf.randomNormal(mu.shape, 0, 1, 'float32', this.nextSeed())));
+      let theta = tf.softmax(z) as tf.Tensor2D;
+      if (training && this.options.dropout > 0) theta = tf.dropout(theta, this.options.dropout, undefined, this.nextSeed()) as tf.Tensor2D;
+      const logits = this.decode(theta, training);
+      const logp = tf.logSoftmax(logits);
+      const nll = tf.neg(tf.sum(tf.mul(x, logp), 1));
+      const kl = tf.mul(
+        0.5,
+        tf.sub(
+          tf.sum(
+            tf.add(
+              tf.add(tf.div(variance, this.priorVar), tf.div(tf.square(tf.sub(mu, this.priorMean)), this.priorVar)),
+              tf.sub(this.priorLogVar, logvar),
+            ),
+            1,
+          ),
+          K,
+        ),
+      );
+      return tf.mean(tf.add(nll, kl)) as tf.Scalar;
+    });
+  }
+
+  /** The batch as a dense [size, capacity] count matrix (sparse batches are scattered: O(nnz) plus the zero fill). */
+  private denseInput(batch: BowBatch): tf.Tensor2D {
+    const cap = this.options.capacity;
+    if (batch.vocabSize > cap) {
+      throw invalidOption('batch.vocabSize', `at most the model's capacity ${cap}`, batch.vocabSize);
+    }
+    if (batch.kind === 'dense') {
+      return batch.vocabSize === cap ? batch.x : (tf.pad(batch.x, [[0, 0], [0, cap - batch.vocabSize]]) as tf.Tensor2D);
+    }
+    const indices = tf.stack([batch.rows, batch.ids], 1) as tf.Tensor2D;
+    return tf.scatterND(indices, batch.counts, [batch.size, cap]) as tf.Tensor2D;
+  }
+
+  private useGather(): boolean {
+    const mode = this.options.encoderInput;
+    return mode === 'gather' || (mode === 'auto' && tf.getBackend() !== 'cpu');
+  }
+
+  private encode(batch: BowBatch, x: tf.Tensor2D, training: boolean): { mu: tf.Tensor2D; logvar: tf.Tensor2D } {
+    let h: tf.Tensor2D;
+    const first = this.encoder[0]!;
+    if (batch.kind === 'sparse' && this.useGather()) {
+      const picked = tf.mul(tf.gather(first.kernel, batch.ids), tf.expandDims(batch.counts, 1));
+      h = tf.add(tf.unsortedSegmentSum(picked, batch.rows, batch.size), first.bias) as tf.Tensor2D;
+    } else {
+      h = tf.add(tf.matMul(x, first.kernel as tf.Tensor2D), first.bias) as tf.Tensor2D;
+    }
+    h = tf.softplus(h);
+    for (const layer of this.encoder.slice(1)) h = tf.softplus(tf.add(tf.matMul(h, layer.kernel as tf.Tensor2D), layer.bias)) as tf.Tensor2D;
+    if (training && this.options.dropout > 0) h = tf.dropout(h, this.options.dropout, undefined, this.nextSeed()) as tf.Tensor2D;
+    let mu = tf.add(tf.matMul(h, this.meanLayer.kernel as tf.Tensor2D), this.meanLayer.bias) as tf.Tensor2D;
+    let logvar = tf.add(tf.matMul(h, this.logvarLayer.kernel as tf.Tensor2D), this.logvarLayer.bias) as tf.Tensor2D;
+    if (this.meanBn && this.logvarBn) {
+      mu = batchNorm(mu, this.meanBn, training);
+      logvar = batchNorm(logvar, this.logvarBn, training);
+    }
+    return { mu, logvar };
+  }
+
+  private decode(theta: tf.Tensor2D, training: boolean): tf.Tensor2D {
+    let logits = tf.add(tf.matMul(theta, this.decoderKernel as tf.Tensor2D, false, true), this.decoderBias) as tf.Tensor2D;
+    if (this.decoderBn) logits = batchNorm(logits, this.decoderBn, training);
+    const mask = this.liveMask();
+    return mask ? (tf.add(logits, mask) as tf.Tensor2D) : logits;
+  }
+
+  /** 0 on live rows and a very negative logit on free ones, or null when every row is live. */
+  private liveMask(): tf.Tensor1D | null {
+    if (this.live.every((x) => x === 1)) return null;
+    if (!this.liveBias) this.liveBias = tf.keep(tf.tensor1d(Array.from(this.live, (l) => (l ? 0 : DEAD_LOGIT))));
+    return this.liveBias;
+  }
+
+  /**
+   * Document-topic distributions: the softmax of the posterior mean, in
+   * evaluation mode (no dropout, running batch-norm statistics).
+   * @param batch a bag-of-words batch; not disposed.
+   * @return a [batch.size, K] tensor the caller disposes.
+   */
+  transform(batch: BowBatch): tf.Tensor2D {
+    return tf.tidy(() => tf.softmax(this.encode(batch, this.denseInput(batch), false).mu) as tf.Tensor2D);
+  }
+
+  /**
+   * The topic-word weights β as a [K, capacity] tensor (rows are topics); the caller disposes it.
+   */
+  topicWordWeights(): tf.Tensor2D {
+    return tf.transpose(this.decoderKernel) as tf.Tensor2D;
+  }
+
+  /**
+   * The top words of every topic, heaviest first, by the decoder weight β (as the reference does).
+   * @param dictionary maps ids to tokens (a `Dictionary` or a Map).
+   * @param topn words per topic. Default 10.
+   * @return one `Topic` per topic, in topic order.
+   */
+  topics(dictionary: TokenLookup, topn = 10): Topic[] {
+    const id2token = 'id2token' in dictionary ? dictionary.id2token : dictionary;
+    const beta = this.decoderKernel.dataSync() as Float32Array;
+    const { capacity: cap, topics: K } = this.options;
+    const out: Topic[] = [];
+    for (let k = 0; k < K; k++) {
+      const ids: number[] = [];
+      for (let r = 0; r < cap; r++) if (this.live[r] && id2token.has(r)) ids.push(r);
+      ids.sort((a, b) => beta[b * K + k]! - beta[a * K + k]! || a - b);
+      out.push({ id: k, words: ids.slice(0, topn).map((r) => ({ token: id2token.get(r)!, weight: beta[r * K + k]! })) });
+    }
+    return out;
+  }
+
+  /**
+   * Mark rows as live or free. Online vocabularies call this when tokens arrive or are pruned.
+   * @param rows vocabulary rows.
+   * @param live whether they are now in use.
+   */
+  setLive(rows: number[], live: boolean): void {
+    for (const r of rows) {
+      if (!(Number.isInteger(r) && r >= 0 && r < this.options.capacity)) throw invalidOption('rows', `integers in [0, ${this.options.capacity})`, r);
+      this.live[r] = live ? 1 : 0;
+    }
+    this.liveBias?.dispose();
+    this.liveBias = null;
+  }
+
+  /** The variables whose axis 0 is the vocabulary (what `resetRows` touches). */
+  private rowVariables(): tf.Variable[] {
+    const out = [this.encoder[0]!.kernel, this.decoderKernel, this.decoderBias];
+    if (this.decoderBn) out.push(this.decoderBn.beta, this.decoderBn.runningMean, this.decoderBn.runningVar);
+    return out;
+  }
+
+  /**
+   * Re-initialise vocabulary rows (for a token that takes over a freed row) and
+   * zero their optimizer state, then mark them live.
+   * @param rows rows to reset.
+   * @param optimizer the training optimizer, whose slots for these rows are zeroed.
+   */
+  resetRows(rows: number[], optimizer?: Optimizer): void {
+    if (rows.length === 0) return;
+    const { vocabSize } = this.options;
+    const rowMask = new Float32Array(this.options.capacity);
+    for (const r of rows) rowMask[r] = 1;
+    tf.tidy(() => {
+      const seed = this.nextSeed();
+      const b = 1 / Math.sqrt(vocabSize);
+      const replace = (v: tf.Variable, fresh: tf.Tensor) => {
+        const m = tf.tensor(rowMask, [rowMask.length, ...v.shape.slice(1).map(() => 1)]);
+        v.assign(tf.add(tf.mul(v, tf.sub(1, m)), tf.mul(fresh, m)));
+      };
+      const enc = this.encoder[0]!.kernel;
+      replace(enc, tf.randomUniform(enc.shape, -b, b, 'float32', seed));
+      replace(this.decoderKernel, tf.randomUniform(this.decoderKernel.shape, 0, 1, 'float32', seed + 1));
+      replace(this.decoderBias, tf.zeros(this.decoderBias.shape));
+      if (this.decoderBn) {
+        replace(this.decoderBn.beta, tf.zeros(this.decoderBn.beta.shape));
+        replace(this.decoderBn.runningMean, tf.zeros(this.decoderBn.runningMean.shape));
+        replace(this.decoderBn.runningVar, tf.ones(this.decoderBn.runningVar.shape));
+      }
+    });
+    if (optimizer) for (const v of this.rowVariables()) optimizer.resetRows(v, rows);
+    this.setLive(rows, true);
+  }
+
+  /**
+   * Save in tfjs format: `model.json` (config + weights manifest), `weights.bin`,
+   * and the dictionary as gensim's `dictionary.txt` when given. Each file is written atomically.
+   * @param dir target directory (created if missing).
+   * @param dictionary the dictionary the model was trained with.
+   */
+  async save(dir: string, dictionary?: SavableDictionary): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    const entries: Array<{ name: string; tensor: tf.Tensor }> = this.variableNames().map((name) => ({
+      name,
+      tensor: this.named.find(([n]) => n === name)![1],
+    }));
+    const live = tf.tensor1d(this.live, 'int32');
+    entries.push({ name: 'live', tensor: live });
+    const { data, specs } = await tf.io.encodeWeights(entries);
+    live.dispose();
+    const modelJson = {
+      format: FORMAT,
+      generatedBy: 'corpusflow',
+      convertedBy: null,
+      modelTopology: null,
+      weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
+      userDefinedMetadata: { config: this.options, hasDictionary: dictionary !== undefined },
+    };
+    await writeFileAtomic(join(dir, 'weights.bin'), new Uint8Array(data));
+    if (dictionary) await dictionary.saveAsText(join(dir, 'dictionary.txt'));
+    // model.json last: its presence means the directory is complete.
+    await writeFileAtomic(join(dir, 'model.json'), JSON.stringify(modelJson, null, 1));
+  }
+
+  /**
+   * Load a model written by `save`.
+   * @param dir the directory.
+   * @param options.loadDictionary reads `dictionary.txt` into `model.dictionary` (e.g. `Dictionary.loadFromText`).
+   * @return the model, in evaluation-ready state.
+   */
+  static async load(dir: string, options: { loadDictionary?: (path: string) => unknown } = {}): Promise<ProdLDA> {
+    const file = join(dir, 'model.json');
+    let json: {
+      format?: string;
+      weightsManifest?: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
+      userDefinedMetadata?: { config?: ResolvedOptions; hasDictionary?: boolean };
+    };
+    try {
+      json = JSON.parse(await readFile(file, 'utf8'));
+    } catch (e) {
+      const code = (e as { code?: string }).code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'MODEL_FORMAT';
+      throw new CorpusflowError(code, `Cannot read ProdLDA model: ${(e as Error).message}`, { position: { file }, cause: e });
+    }
+    const config = json.userDefinedMetadata?.config;
+    const manifest = json.weightsManifest?.[0];
+    if (json.format !== FORMAT || !config || !manifest) {
+      throw new CorpusflowError('MODEL_FORMAT', `Not a corpusflow ProdLDA model (format ${JSON.stringify(json.format)})`, { position: { file } });
+    }
+    const weightsFile = join(dir, manifest.paths[0]!);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(weightsFile);
+    } catch (e) {
+      throw new CorpusflowError('FILE_NOT_FOUND', `Cannot read model weights: ${(e as Error).message}`, { position: { file: weightsFile }, cause: e });
+    }
+    const expected = manifest.weights.reduce((s, w) => s + tf.util.sizeFromShape(w.shape) * 4, 0);
+    if (bytes.byteLength !== expected) {
+      throw new CorpusflowError('MODEL_FORMAT', `weights.bin holds ${bytes.byteLength} bytes, model.json describes ${expected}`, { position: { file: weightsFile } });
+    }
+    const model = new ProdLDA(config);
+    const tensors = tf.io.decodeWeights(new Uint8Array(bytes).buffer, manifest.weights);
+    try {
+      for (const [name, v] of model.named) {
+        const t = tensors[name];
+        if (!t || !tf.util.arraysEqual(t.shape, v.shape)) {
+          throw new CorpusflowError('MODEL_FORMAT', `Weight ${name} missing or of the wrong shape`, { position: { file, field: name } });
+        }
+        v.assign(t);
+      }
+      if (tensors.live) model.live.set(tensors.live.dataSync());
+    } finally {
+      tf.dispose(tensors);
+    }
+    if (json.userDefinedMetadata?.hasDictionary && options.loadDictionary) {
+      model.dictionary = await options.loadDictionary(join(dir, 'dictionary.txt'));
+    }
+    return model;
+  }
+
+  /** Free every tensor the model holds. */
+  dispose(): void {
+    for (const [, v] of this.named) v.dispose();
+    tf.dispose([this.priorMean, this.priorVar, this.priorLogVar]);
+    this.liveBias?.dispose();
+  }
+}
+
+/** Scale-free batch norm over axis 0; in training it also moves the running statistics (PyTorch semantics). */
+function batchNorm(x: tf.Tensor2D, bn: BatchNorm, training: boolean): tf.Tensor2D {
+  if (!training) {
+    return tf.add(tf.div(tf.sub(x, bn.runningMean), tf.sqrt(tf.add(bn.runningVar, BN_EPSILON))), bn.beta) as tf.Tensor2D;
+  }
+  const { mean, variance } = tf.moments(x, 0);
+  const n = x.shape[0];
+  // Running variance is the unbiased estimate, as in PyTorch.
+  const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
+  bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
+  bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
+  return tf.add(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, BN_EPSILON))), bn.beta) as tf.Tensor2D;
+}
+
+function resolveOptions(o: ProdLDAOptions): ResolvedOptions {
+  const int = (name: string, v: unknown, min: number) => {
+    if (!(typeof v === 'number' && Number.isInteger(v) && v >= min)) throw invalidOption(name, `an integer ≥ ${min}`, v);
+    return v;
+  };
+  const vocabSize = int('vocabSize', o.vocabSize, 1);
+  const capacity = int('capacity', o.capacity ?? vocabSize, vocabSize);
+  const topics = int('topics', o.topics ?? 20, 2);
+  const hidden = o.hidden ?? [100, 100];
+  if (!Array.isArray(hidden) || hidden.length === 0) throw invalidOption('hidden', 'a non-empty array of layer widths', hidden);
+  hidden.forEach((h, i) => int(`hidden[${i}]`, h, 1));
+  const dropout = o.dropout ?? 0.2;
+  if (!(dropout >= 0 && dropout < 1)) throw invalidOption('dropout', 'a number in [0, 1)', dropout);
+  const alpha = o.alpha ?? 1;
+  if (!(alpha > 0)) throw invalidOption('alpha', 'a number > 0', alpha);
+  const encoderInput = o.encoderInput ?? 'auto';
+  if (!['auto', 'gather', 'dense'].includes(encoderInput)) throw invalidOption('encoderInput', "'auto', 'gather' or 'dense'", encoderInput);
+  return { vocabSize, capacity, topics, hidden: [...hidden], dropout, alpha, batchNorm: o.batchNorm ?? true, seed: int('seed', o.seed ?? 0, 0), encoderInput };
+}
+
+/**
+ * Streaming inference: each bag-of-words batch becomes its documents' topic mixes.
+ *
+ * Like `model.transform` applied batch by batch, with the tensors freed for you.
+ *
+ * ## Example
+ * ```ts
+ * import { inferTopics } from 'corpusflow';
+ * batches$.pipe(inferTopics(model)).subscribe(({ id, topics }) => console.log(id, topics));
+ * ```
+ * @param model a trained ProdLDA.
+ * @return an operator from batches to `{id, topics}` per document (topics: K numbers summing to 1). Input batches are disposed.
+ */
+export function inferTopics(model: ProdLDA): OperatorFunction<BowBatch, { id: DocId; topics: number[] }> {
+  return (source) =>
+    new Observable((subscriber) =>
+      source.subscribe({
+        next(batch) {
+          let values: Float32Array;
+          try {
+            const theta = model.transform(batch);
+            values = theta.dataSync() as Float32Array;
+            theta.dispose();
+          } catch (e) {
+            batch.dispose();
+            subscriber.error(e);
+            return;
+          }
+          batch.dispose();
+          const K = model.options.topics;
+          batch.docIds.forEach((id, i) => subscriber.next({ id, topics: Array.from(values.subarray(i * K, (i + 1) * K)) }));
+        },
+        error: (e) => subscriber.error(e),
+        complete: () => subscriber.complete(),
+      }),
+    );
+}

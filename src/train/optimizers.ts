@@ -1,0 +1,234 @@
+/**
+ * Optimizers with their state in the open: Adam, SGD, momentum and RMSProp,
+ * written over plain tf ops so that a checkpoint can save every moment, a
+ * resumed run continues bit for bit, and the online vocabulary mode can reset
+ * the state of single rows when it recycles them. Update rules follow
+ * PyTorch's (`torch.optim`), so hyper-parameters carry over unchanged.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { invalidOption } from '../errors.js';
+
+/** Options of Adam (Kingma & Ba 2015), PyTorch defaults except where the model says otherwise. */
+export interface AdamOptions {
+  learningRate?: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
+export interface SgdOptions {
+  learningRate: number;
+}
+export interface MomentumOptions {
+  learningRate: number;
+  momentum?: number;
+  nesterov?: boolean;
+}
+export interface RmsPropOptions {
+  learningRate: number;
+  /** Smoothing of the squared-gradient average (PyTorch's `alpha`). */
+  decay?: number;
+  momentum?: number;
+  epsilon?: number;
+}
+
+/** How to pick an optimizer in options and config files: `{adam: {learningRate: 2e-3, beta1: 0.99}}`. */
+export type OptimizerSpec =
+  | { adam: AdamOptions }
+  | { sgd: SgdOptions }
+  | { momentum: MomentumOptions }
+  | { rmsprop: RmsPropOptions };
+
+/** One optimizer state tensor in a checkpoint: `<variable index>/<slot>`. */
+export interface OptimizerSlot {
+  variable: number;
+  slot: string;
+  tensor: tf.Tensor;
+}
+
+/**
+ * An optimizer whose per-variable state (its "slots") is visible.
+ * Call `applyGradients` inside `tf.tidy`; the slots themselves are variables
+ * and survive it.
+ */
+export abstract class Optimizer {
+  /** Base learning rate; the trainer's schedule scales it per step. */
+  learningRate: number;
+  /** Updates applied so far (Adam's bias correction needs it). */
+  iterations = 0;
+  /** The slot names this optimizer keeps per variable, e.g. `['m', 'v']` for Adam. */
+  abstract readonly slotNames: readonly string[];
+  abstract readonly name: string;
+  private readonly state = new Map<tf.Variable, tf.Variable[]>();
+
+  constructor(learningRate: number) {
+    if (!(learningRate > 0)) throw invalidOption('optimizer.learningRate', 'a number > 0', learningRate);
+    this.learningRate = learningRate;
+  }
+
+  /** The slots of `v`, created as zeros on first use. */
+  protected slotsOf(v: tf.Variable): tf.Variable[] {
+    let s = this.state.get(v);
+    if (!s) {
+      s = this.slotNames.map(() => tf.variable(tf.zerosLike(v), false));
+      this.state.set(v, s);
+    }
+    return s;
+  }
+
+  /**
+   * Apply one update. `grads[i]` is the gradient of `vars[i]`.
+   * @param lr the learning rate for this step (the schedule's value); defaults to `learningRate`.
+   */
+  applyGradients(vars: tf.Variable[], grads: tf.Tensor[], lr = this.learningRate): void {
+    this.iterations++;
+    tf.tidy(() => {
+      for (let i = 0; i < vars.length; i++) this.update(vars[i]!, grads[i]!, this.slotsOf(vars[i]!), lr);
+    });
+  }
+
+  protected abstract update(v: tf.Variable, g: tf.Tensor, slots: tf.Variable[], lr: number): void;
+
+  /** Every slot of every variable of `vars` (created if missing), for checkpoints. */
+  getSlots(vars: tf.Variable[]): OptimizerSlot[] {
+    const out: OptimizerSlot[] = [];
+    vars.forEach((v, i) => this.slotsOf(v).forEach((t, k) => out.push({ variable: i, slot: this.slotNames[k]!, tensor: t })));
+    return out;
+  }
+
+  /** Restore slots saved by `getSlots` (values are copied; the caller keeps ownership of `slots`). */
+  setSlots(vars: tf.Variable[], slots: Array<{ variable: number; slot: string; tensor: tf.Tensor }>): void {
+    for (const s of slots) {
+      const v = vars[s.variable];
+      const k = this.slotNames.indexOf(s.slot);
+      if (!v || k < 0) throw invalidOption('optimizer state', `slots of this ${this.name} optimizer`, `${s.variable}/${s.slot}`);
+      this.slotsOf(v)[k]!.assign(s.tensor);
+    }
+  }
+
+  /**
+   * Zero the optimizer state of some rows (axis 0) of `v`: a recycled vocabulary
+   * row must not inherit the momentum of the token that held it before.
+   */
+  resetRows(v: tf.Variable, rows: number[]): void {
+    const slots = this.state.get(v);
+    if (!slots || rows.length === 0) return;
+    tf.tidy(() => {
+      const keep = new Float32Array(v.shape[0]!).fill(1);
+      for (const r of rows) keep[r] = 0;
+      const mask = tf.tensor(keep, [v.shape[0]!, ...v.shape.slice(1).map(() => 1)]);
+      for (const s of slots) s.assign(tf.mul(s, mask));
+    });
+  }
+
+  /** Free the slot variables. */
+  dispose(): void {
+    for (const s of this.state.values()) s.forEach((t) => t.dispose());
+    this.state.clear();
+  }
+}
+
+/** Adam with PyTorch's update rule: `v -= lr/(1-β1^t) · m / (sqrt(v/(1-β2^t)) + ε)`. */
+export class Adam extends Optimizer {
+  readonly name = 'adam';
+  readonly slotNames = ['m', 'v'] as const;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+
+  constructor({ learningRate = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 }: AdamOptions = {}) {
+    super(learningRate);
+    for (const [k, b] of [['beta1', beta1], ['beta2', beta2]] as const) {
+      if (!(b >= 0 && b < 1)) throw invalidOption(`adam.${k}`, 'a number in [0, 1)', b);
+    }
+    if (!(epsilon > 0)) throw invalidOption('adam.epsilon', 'a number > 0', epsilon);
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.epsilon = epsilon;
+  }
+
+  protected update(v: tf.Variable, g: tf.Tensor, [m, s]: tf.Variable[], lr: number): void {
+    const t = this.iterations;
+    const bc1 = 1 - this.beta1 ** t;
+    const bc2 = 1 - this.beta2 ** t;
+    m!.assign(tf.add(tf.mul(m!, this.beta1), tf.mul(g, 1 - this.beta1)));
+    s!.assign(tf.add(tf.mul(s!, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)));
+    const denom = tf.add(tf.div(tf.sqrt(s!), Math.sqrt(bc2)), this.epsilon);
+    v.assign(tf.sub(v, tf.mul(tf.div(m!, denom), lr / bc1)));
+  }
+}
+
+/** Plain stochastic gradient descent: `v -= lr · g`. */
+export class Sgd extends Optimizer {
+  readonly name = 'sgd';
+  readonly slotNames = [] as const;
+  constructor({ learningRate }: SgdOptions) {
+    super(learningRate);
+  }
+  protected update(v: tf.Variable, g: tf.Tensor, _slots: tf.Variable[], lr: number): void {
+    v.assign(tf.sub(v, tf.mul(g, lr)));
+  }
+}
+
+/** SGD with (optionally Nesterov) momentum, PyTorch's form: `b = μb + g; v -= lr · b`. */
+export class Momentum extends Optimizer {
+  readonly name = 'momentum';
+  readonly slotNames = ['velocity'] as const;
+  readonly momentum: number;
+  readonly nesterov: boolean;
+  constructor({ learningRate, momentum = 0.9, nesterov = false }: MomentumOptions) {
+    super(learningRate);
+    if (!(momentum >= 0 && momentum < 1)) throw invalidOption('momentum.momentum', 'a number in [0, 1)', momentum);
+    this.momentum = momentum;
+    this.nesterov = nesterov;
+  }
+  protected update(v: tf.Variable, g: tf.Tensor, [b]: tf.Variable[], lr: number): void {
+    b!.assign(tf.add(tf.mul(b!, this.momentum), g));
+    const step = this.nesterov ? tf.add(g, tf.mul(b!, this.momentum)) : b!;
+    v.assign(tf.sub(v, tf.mul(step, lr)));
+  }
+}
+
+/** RMSProp, PyTorch's form: `s = αs + (1-α)g²; b = μb + g/(sqrt(s)+ε); v -= lr · b`. */
+export class RmsProp extends Optimizer {
+  readonly name = 'rmsprop';
+  readonly slotNames = ['square', 'momentum'] as const;
+  readonly decay: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  constructor({ learningRate, decay = 0.99, momentum = 0, epsilon = 1e-8 }: RmsPropOptions) {
+    super(learningRate);
+    if (!(decay >= 0 && decay < 1)) throw invalidOption('rmsprop.decay', 'a number in [0, 1)', decay);
+    this.decay = decay;
+    this.momentum = momentum;
+    this.epsilon = epsilon;
+  }
+  protected update(v: tf.Variable, g: tf.Tensor, [s, b]: tf.Variable[], lr: number): void {
+    s!.assign(tf.add(tf.mul(s!, this.decay), tf.mul(tf.square(g), 1 - this.decay)));
+    const scaled = tf.div(g, tf.add(tf.sqrt(s!), this.epsilon));
+    if (this.momentum > 0) {
+      b!.assign(tf.add(tf.mul(b!, this.momentum), scaled));
+      v.assign(tf.sub(v, tf.mul(b!, lr)));
+    } else {
+      v.assign(tf.sub(v, tf.mul(scaled, lr)));
+    }
+  }
+}
+
+/**
+ * Build an optimizer from its spec (`{adam: {...}}`), or pass an instance through.
+ * @param spec the spec or an `Optimizer`.
+ * @return a fresh optimizer (or `spec` itself when it is one).
+ */
+export function createOptimizer(spec: OptimizerSpec | Optimizer): Optimizer {
+  if (spec instanceof Optimizer) return spec;
+  if (spec && typeof spec === 'object') {
+    const keys = Object.keys(spec);
+    if (keys.length === 1) {
+      if ('adam' in spec) return new Adam(spec.adam);
+      if ('sgd' in spec) return new Sgd(spec.sgd);
+      if ('momentum' in spec) return new Momentum(spec.momentum);
+      if ('rmsprop' in spec) return new RmsProp(spec.rmsprop);
+    }
+  }
+  throw invalidOption('optimizer', 'one of {adam}, {sgd}, {momentum}, {rmsprop}', spec);
+}
