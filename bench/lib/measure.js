@@ -73,7 +73,9 @@ export function canPollProc() {
 
 /**
  * Parses the last JSON object line of a child's stdout: every benchmark
- * script prints one `{docs, seconds, docs_per_s, ...}` line last.
+ * script prints one `{docs, seconds, docs_per_s, ...}` line last. Lines after
+ * it that are not JSON objects are skipped, because libraries print banners
+ * at exit (tfjs prints its "install tfjs-node" notice on stdout).
  * @param {string} stdout
  * @return {object|null}
  */
@@ -81,13 +83,12 @@ export function lastJsonLine(stdout) {
   const lines = stdout.split('\n');
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i].trim();
-    if (line === '') continue;
-    if (!line.startsWith('{')) return null;
+    if (!line.startsWith('{')) continue;
     try {
       const value = JSON.parse(line);
-      return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : null;
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value;
     } catch {
-      return null;
+      // not a result line
     }
   }
   return null;

@@ -5,13 +5,16 @@ import { lastJsonLine, measureCommand, processTree, readStatusKb } from '../../b
 
 const node = process.execPath;
 
-t.test('lastJsonLine takes the last non-empty line when it is a JSON object', async (t) => {
+t.test('lastJsonLine takes the last line that is a JSON object', async (t) => {
   const cases: Array<[string, unknown]> = [
     ['log line\n{"docs": 3, "seconds": 1}\n', { docs: 3, seconds: 1 }],
     ['{"docs": 1}\n\n\n', { docs: 1 }],
-    ['{"docs": 1}\ntrailing text\n', null],
+    ['{"docs": 1}\n{"docs": 2}\n', { docs: 2 }],
+    ['{"docs": 1}\n=====\nHi, looks like you are running TensorFlow.js in Node.js.\n', { docs: 1 }],
+    ['{"docs": 1}\n{"broken": \n', { docs: 1 }],
     ['[1, 2]\n', null],
     ['{"broken": \n', null],
+    ['plain text only\n', null],
     ['', null],
     ['null\n', null],
   ];
