@@ -30,10 +30,17 @@ function readError(path: string, e: unknown): CorpusflowError {
 
 /**
  * Read `path` ('-' for stdin) in chunks, gunzipping when `gunzip` is set.
+ * With `reuseBuffer`, each chunk is only valid until the next one is requested.
  * `context.stats.bytesRead` counts bytes taken from the file itself
  * (compressed bytes for gzip), which is what progress and ETA need.
  */
-export async function* readChunks(path: string, highWaterMark: number, gunzip: boolean, context: ReadContext): AsyncGenerator<Buffer> {
+export async function* readChunks(
+  path: string,
+  highWaterMark: number,
+  gunzip: boolean,
+  context: ReadContext,
+  { reuseBuffer = false }: { reuseBuffer?: boolean } = {},
+): AsyncGenerator<Buffer> {
   if (path === '-') {
     yield* readStream(process.stdin, path, gunzip, context, () => (process.stdin as { bytesRead?: number }).bytesRead ?? 0);
     return;
@@ -52,9 +59,12 @@ export async function* readChunks(path: string, highWaterMark: number, gunzip: b
       }
       return;
     }
+    // With reuseBuffer the caller promises to copy whatever it keeps of a
+    // chunk before asking for the next one; one buffer then serves the whole
+    // file instead of a new one per read waiting for the garbage collector.
+    const shared = reuseBuffer ? Buffer.allocUnsafe(highWaterMark) : undefined;
     for (;;) {
-      // A fresh buffer per read: lines handed on may still point into the previous one.
-      const buffer = Buffer.allocUnsafe(highWaterMark);
+      const buffer = shared ?? Buffer.allocUnsafe(highWaterMark);
       let bytesRead: number;
       try {
         ({ bytesRead } = await handle.read(buffer, 0, highWaterMark, null));

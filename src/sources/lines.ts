@@ -20,7 +20,8 @@ const RAW_KEEP = 4096;
 
 /**
  * Feed it chunks with `push`, get back the lines they complete; call `end`
- * for a last line without a trailing newline.
+ * for a last line without a trailing newline. It copies what it keeps of a
+ * chunk, so the caller may reuse the chunk's memory after `push` returns.
  *
  * Like a tape measure that only remembers where the current piece started:
  * a partial line is carried over to the next chunk, and once it is longer
@@ -90,8 +91,8 @@ export class LineSplitter {
       this.pendingBytes = 0;
       return;
     }
-    // Copy small tails: the chunk they live in may be large and is otherwise garbage.
-    this.pending.push(piece.length < 4096 ? Buffer.from(piece) : piece);
+    // Always copy: the reader may reuse the chunk's memory for the next read.
+    this.pending.push(Buffer.from(piece));
     this.pendingBytes += piece.length;
   }
 

@@ -50,7 +50,7 @@ export function ndjsonSource(path: string, options: NdjsonSourceOptions = {}): P
 
 async function* readNdjson(path: string, gzip: boolean, options: NormalisedSourceOptions, context: ReadContext): AsyncGenerator<SourceItem[]> {
   const splitter = new LineSplitter(path, options.maxLineBytes);
-  for await (const chunk of readChunks(path, options.highWaterMark, gzip, context)) {
+  for await (const chunk of readChunks(path, options.highWaterMark, gzip, context, { reuseBuffer: true })) {
     const lines = splitter.push(chunk);
     if (lines.length > 0) yield parseLines(lines, path, options);
   }

@@ -108,7 +108,7 @@ async function* readText(pathOrGlob: string, settings: TextSettings, options: No
       }
       return items;
     };
-    for await (const chunk of readChunks(file.path, options.highWaterMark, gzip, context)) {
+    for await (const chunk of readChunks(file.path, options.highWaterMark, gzip, context, { reuseBuffer: true })) {
       const items = toItems(splitter.push(chunk));
       if (items.length > 0) yield items;
     }
