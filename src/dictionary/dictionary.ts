@@ -11,9 +11,7 @@ import { CorpusflowError, invalidOption } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { compareCodePoints } from './compare.js';
 import { formatDictionaryText, parseDictionaryText, type TextFormatOptions } from './text-format.js';
-
-/** A bag of words: `[tokenId, count]` pairs in increasing id order, as gensim's doc2bow returns. */
-export type Bow = Array<[number, number]>;
+import type { Bow } from './types.js';
 
 export interface AddDocumentsOptions {
   /**
@@ -98,6 +96,8 @@ export class VocabTransform {
 }
 
 /** Python sorts (id, weight) tuples by id, then weight. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 function compareBowEntries(a: readonly [number, number], b: readonly [number, number]): number {
   return a[0] - b[0] || a[1] - b[1];
 }
@@ -148,10 +148,8 @@ function checkNumber(name: string, value: unknown): void {
 export class Dictionary {
   /** token → id. Iterates in the order tokens were added, as gensim's dict does. */
   token2id: Map<string, number> = new Map();
-  /** id → number of documents containing it. */
-  dfs: Map<number, number> = new Map();
-  /** id → number of occurrences in the whole corpus. */
-  cfs: Map<number, number> = new Map();
+  private dfsMap: Map<number, number> = new Map();
+  private cfsMap: Map<number, number> = new Map();
   /** Documents processed. */
   numDocs = 0;
   /** Corpus positions (tokens) processed. */
@@ -160,6 +158,17 @@ export class Dictionary {
   numNnz = 0;
 
   private id2tokenCache: Map<number, string> = new Map();
+
+  // Speed: instead of two Map updates per unique token per document, dfs/cfs
+  // increments for ids 0..cap-1 accumulate in typed arrays and are folded into
+  // the Maps when someone reads them (or at the end of addDocuments). Folding
+  // in first-touch order gives new ids the same Map position gensim's dicts give them.
+  private cap = 0;
+  private pendingDf = new Int32Array(0);
+  private pendingCf = new Float64Array(0);
+  private pendingOrder: number[] = [];
+  // Per-document scratch, all zero between documents.
+  private docCount = new Int32Array(0);
 
   /**
    * @param documents Optional tokenised documents to add right away.
@@ -178,6 +187,28 @@ export class Dictionary {
    */
   static fromDocuments(documents: Iterable<Iterable<string>>, options: AddDocumentsOptions = {}): Dictionary {
     return new Dictionary(documents, options);
+  }
+
+  /** id → number of documents containing it. Iterates in the order ids first got a document, as gensim's dict does. */
+  get dfs(): Map<number, number> {
+    this.flushPending();
+    return this.dfsMap;
+  }
+
+  set dfs(map: Map<number, number>) {
+    this.flushPending();
+    this.dfsMap = map;
+  }
+
+  /** id → number of occurrences in the whole corpus. */
+  get cfs(): Map<number, number> {
+    this.flushPending();
+    return this.cfsMap;
+  }
+
+  set cfs(map: Map<number, number>) {
+    this.flushPending();
+    this.cfsMap = map;
   }
 
   /** Number of tokens. */
@@ -214,6 +245,7 @@ export class Dictionary {
       this.addDocument(document);
       docno++;
     }
+    this.flushPending();
     return this;
   }
 
@@ -230,9 +262,13 @@ export class Dictionary {
     }
   }
 
-  /** doc2bow with allowUpdate, without building the result: the hot loop of addDocuments. */
+  /**
+   * Add one tokenised document: `doc2bow(document, {allowUpdate: true})` without building the result.
+   *
+   * @param document Tokens of one document.
+   */
   addDocument(document: Iterable<string>): void {
-    this.doc2bowInternal(document, true, false, 'addDocuments');
+    this.scan(document, true, false, 'addDocuments');
   }
 
   /**
@@ -245,51 +281,181 @@ export class Dictionary {
   doc2bow(document: Iterable<string>, options?: Doc2BowOptions & { returnMissing?: false }): Bow;
   doc2bow(document: Iterable<string>, options: Doc2BowOptions & { returnMissing: true }): BowWithMissing;
   doc2bow(document: Iterable<string>, options: Doc2BowOptions = {}): Bow | BowWithMissing {
-    const result = this.doc2bowInternal(document, options.allowUpdate === true, options.returnMissing === true, 'doc2bow');
-    return result;
-  }
-
-  private doc2bowInternal(document: Iterable<string>, allowUpdate: boolean, returnMissing: boolean, method: string): Bow | BowWithMissing {
-    checkDocument(document, method);
-    // Counts in first-occurrence order, like gensim's defaultdict counter.
-    const counter = new Map<string, number>();
-    let length = 0;
-    for (const w of document) {
-      if (typeof w !== 'string') throw notAString(w, method);
-      counter.set(w, (counter.get(w) ?? 0) + 1);
-      length++;
-    }
-    const token2id = this.token2id;
-    let missing: Array<[string, number]> | undefined;
-    if (allowUpdate || returnMissing) {
-      missing = [];
-      for (const entry of counter) if (!token2id.has(entry[0])) missing.push(entry);
-      // New ids go to unseen tokens in Python's sorted() order (by code point).
-      if (missing.length > 1) missing.sort((a, b) => compareCodePoints(a[0], b[0]));
-      if (allowUpdate) {
-        // gensim: new id = current size (assumes ids have no gaps).
-        for (const [w] of missing) token2id.set(w, token2id.size);
-      }
-    }
-    const bow: Bow = [];
-    for (const [w, freq] of counter) {
-      const id = token2id.get(w);
-      if (id !== undefined) bow.push([id, freq]);
-    }
-    if (allowUpdate) {
-      this.numDocs += 1;
-      this.numPos += length;
-      this.numNnz += bow.length;
-      // Updated in first-occurrence order so new ids enter dfs/cfs in gensim's order.
-      const { cfs, dfs } = this;
-      for (const [id, freq] of bow) {
-        cfs.set(id, (cfs.get(id) ?? 0) + freq);
-        dfs.set(id, (dfs.get(id) ?? 0) + 1);
-      }
-    }
+    const returnMissing = options.returnMissing === true;
+    const { ids, counts, missing } = this.scan(document, options.allowUpdate === true, returnMissing, 'doc2bow');
+    const bow: Bow = new Array(ids.length);
+    for (let i = 0; i < ids.length; i++) bow[i] = [ids[i]!, counts[i]!];
     bow.sort(compareBowEntries);
     if (returnMissing) return { bow, missing: new Map(missing) };
     return bow;
+  }
+
+  /** Grow the typed arrays so ids 0..n-1 can index them. */
+  private ensureCapacity(n: number): void {
+    if (n <= this.cap) return;
+    let cap = Math.max(1024, this.cap * 2);
+    while (cap < n) cap *= 2;
+    const grow = <T extends Int32Array | Float64Array>(old: T, next: T): T => {
+      next.set(old);
+      return next;
+    };
+    this.pendingDf = grow(this.pendingDf, new Int32Array(cap));
+    this.pendingCf = grow(this.pendingCf, new Float64Array(cap));
+    this.docCount = grow(this.docCount, new Int32Array(cap));
+    this.cap = cap;
+  }
+
+  /** Fold pending dfs/cfs increments into the Maps, in the order ids were first touched. */
+  private flushPending(): void {
+    const order = this.pendingOrder;
+    if (order.length === 0) return;
+    const { dfsMap, cfsMap, pendingDf, pendingCf } = this;
+    for (let i = 0; i < order.length; i++) {
+      const id = order[i]!;
+      cfsMap.set(id, (cfsMap.get(id) ?? 0) + pendingCf[id]!);
+      dfsMap.set(id, (dfsMap.get(id) ?? 0) + pendingDf[id]!);
+      pendingCf[id] = 0;
+      pendingDf[id] = 0;
+    }
+    order.length = 0;
+  }
+
+  /**
+   * gensim's doc2bow, step for step: count tokens in first-occurrence order,
+   * give unseen tokens ids in code point order, then update statistics in
+   * first-occurrence order. Returns ids and counts in that order (unsorted).
+   */
+  private scan(
+    document: Iterable<string>,
+    allowUpdate: boolean,
+    returnMissing: boolean,
+    method: string,
+  ): { ids: number[]; counts: number[]; missing: Array<[string, number]> | undefined } {
+    checkDocument(document, method);
+    const tokens: readonly string[] = Array.isArray(document) ? document : Array.from(document);
+    const token2id = this.token2id;
+    // Ids below `cap` index the typed arrays: every existing id of a gap-free
+    // dictionary, and every id this document can create.
+    this.ensureCapacity(Math.min(token2id.size + tokens.length, 2 * token2id.size + 65_536));
+    const cap = this.cap;
+    const docCount = this.docCount;
+
+    // Pass 1, counting. `order` is first-occurrence order: an id for a known
+    // token, or ~k for otherTokens[k] (an unseen token, or an id off the fast path).
+    const order: number[] = [];
+    let otherIndex: Map<string, number> | undefined;
+    const otherTokens: string[] = [];
+    const otherCounts: number[] = [];
+    for (let i = 0; i < tokens.length; i++) {
+      const w = tokens[i];
+      const id = token2id.get(w!);
+      if (id !== undefined && id >>> 0 === id && id < cap) {
+        if (docCount[id]++ === 0) order.push(id);
+        continue;
+      }
+      if (typeof w !== 'string') {
+        this.clearDocCount(order);
+        throw notAString(w, method);
+      }
+      otherIndex ??= new Map();
+      const k = otherIndex.get(w);
+      if (k === undefined) {
+        otherIndex.set(w, otherTokens.length);
+        order.push(~otherTokens.length);
+        otherTokens.push(w);
+        otherCounts.push(1);
+      } else {
+        otherCounts[k]!++;
+      }
+    }
+
+    // Pass 2, unseen tokens: new ids in Python's sorted() order (by code point).
+    let missing: string[] | undefined;
+    if (allowUpdate || returnMissing) {
+      missing = [];
+      let astral = false;
+      for (let k = 0; k < otherTokens.length; k++) {
+        const w = otherTokens[k]!;
+        if (!token2id.has(w)) {
+          missing.push(w);
+          if (!astral && SURROGATE.test(w)) astral = true;
+        }
+      }
+      // Without surrogates UTF-16 order is code point order, and the native sort is much faster.
+      if (missing.length > 1) {
+        if (astral) missing.sort(compareCodePoints);
+        else missing.sort();
+      }
+      if (allowUpdate) {
+        // gensim: new id = current size (it assumes ids have no gaps).
+        for (let k = 0; k < missing.length; k++) token2id.set(missing[k]!, token2id.size);
+      }
+    }
+
+    // Pass 3, the result in first-occurrence order.
+    let ids: number[] = [];
+    let counts: number[] = [];
+    let otherIds: Set<number> | undefined;
+    let collision = false;
+    for (let i = 0; i < order.length; i++) {
+      const e = order[i]!;
+      if (e >= 0) {
+        ids.push(e);
+        counts.push(docCount[e]!);
+        continue;
+      }
+      const id = token2id.get(otherTokens[~e]!);
+      if (id === undefined) continue;
+      // Two tokens share an id only when ids have gaps; then take the slow, exact path below.
+      otherIds ??= new Set();
+      if ((id >>> 0 === id && id < cap && docCount[id]! > 0) || otherIds.has(id)) {
+        collision = true;
+        break;
+      }
+      otherIds.add(id);
+      ids.push(id);
+      counts.push(otherCounts[~e]!);
+    }
+    if (collision) {
+      // gensim builds {id: count}: an id keeps its first position and its last count.
+      const dict = new Map<number, number>();
+      for (const e of order) {
+        if (e >= 0) dict.set(e, docCount[e]!);
+        else {
+          const id = token2id.get(otherTokens[~e]!);
+          if (id !== undefined) dict.set(id, otherCounts[~e]!);
+        }
+      }
+      ids = Array.from(dict.keys());
+      counts = Array.from(dict.values());
+    }
+    this.clearDocCount(order);
+
+    // Pass 4, statistics, in first-occurrence order.
+    if (allowUpdate) {
+      this.numDocs += 1;
+      this.numPos += tokens.length;
+      this.numNnz += ids.length;
+      const { pendingDf, pendingCf, pendingOrder } = this;
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i]!;
+        if (id >>> 0 === id && id < cap) {
+          if (pendingDf[id]!++ === 0) pendingOrder.push(id);
+          pendingCf[id]! += counts[i]!;
+        } else {
+          // Keep the update order exact: everything touched before goes in first.
+          this.flushPending();
+          this.cfsMap.set(id, (this.cfsMap.get(id) ?? 0) + counts[i]!);
+          this.dfsMap.set(id, (this.dfsMap.get(id) ?? 0) + 1);
+        }
+      }
+    }
+    return { ids, counts, missing: missing && returnMissing ? missing.map((w): [string, number] => [w, otherCounts[otherIndex!.get(w)!]!]) : undefined };
+  }
+
+  private clearDocCount(order: number[]): void {
+    const docCount = this.docCount;
+    for (let i = 0; i < order.length; i++) if (order[i]! >= 0) docCount[order[i]!] = 0;
   }
 
   /**
