@@ -9,7 +9,7 @@
  */
 import { z } from 'zod/v4';
 
-/** gensim.parsing.preprocessing filter names, in the order gensim's DEFAULT_FILTERS applies the default ones. */
+/** gensim.parsing.preprocessing filter names (the default ones first, in DEFAULT_FILTERS order), as the preprocess FILTERS registry knows them. */
 export const FILTER_NAMES = [
   'lowercase',
   'strip_tags',
@@ -21,6 +21,9 @@ export const FILTER_NAMES = [
   'stem_text',
   'strip_non_alphanum',
   'split_alphanum',
+  // gensim's aliases
+  'lower_to_unicode',
+  'stem',
 ] as const;
 export type FilterName = (typeof FILTER_NAMES)[number];
 

@@ -66,7 +66,7 @@ const invalid: Array<{ name: string; text: string; errors: Array<{ code: string;
       {
         code: 'CONFIG_INVALID',
         message:
-          'p.yaml:4:5, field "preprocess[1]": unknown filter "strip_tagz": expected one of lowercase | strip_tags | strip_punctuation | strip_multiple_whitespaces | strip_numeric | remove_stopwords | strip_short | stem_text | strip_non_alphanum | split_alphanum [CONFIG_INVALID] (did you mean "strip_tags"?)',
+          'p.yaml:4:5, field "preprocess[1]": unknown filter "strip_tagz": expected one of lowercase | strip_tags | strip_punctuation | strip_multiple_whitespaces | strip_numeric | remove_stopwords | strip_short | stem_text | strip_non_alphanum | split_alphanum | lower_to_unicode | stem [CONFIG_INVALID] (did you mean "strip_tags"?)',
       },
     ],
   },
