@@ -129,9 +129,9 @@ class DocumentCounter implements OccurrenceCounts {
     for (let i = 0; i < k; i++) {
       const a = this.present[i]!;
       this.occ[a]! += 1;
-      for (let j = 0; j < k; j++) {
+      for (let j = i + 1; j < k; j++) {
         const b = this.present[j]!;
-        if (a < b) this.co[pairIndex(a, b, this.r)]! += 1;
+        this.co[a < b ? pairIndex(a, b, this.r) : pairIndex(b, a, this.r)]! += 1;
       }
     }
   }
