@@ -40,12 +40,14 @@ export function parseFieldPath(path: string): FieldPath | undefined {
  */
 export function getField(record: unknown, field: FieldPath): unknown {
   if (typeof record !== 'object' || record === null) return undefined;
-  const flat = (record as Record<string, unknown>)[field.path];
+  // Own properties only: `toString` must not find Object.prototype.toString.
+  const own = Object.prototype.hasOwnProperty;
+  const flat = own.call(record, field.path) ? (record as Record<string, unknown>)[field.path] : undefined;
   if (flat !== undefined || field.segments.length === 1) return flat;
   let value: unknown = record;
   for (const segment of field.segments) {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-    if (!Object.prototype.hasOwnProperty.call(value, segment)) return undefined;
+    if (!own.call(value, segment)) return undefined;
     value = (value as Record<string, unknown>)[segment];
   }
   return value;
