@@ -7,8 +7,9 @@ gensim + PyTorch user would:
           text, Dictionary over the token stream, filter_extremes;
   pass 2: N epochs; each epoch re-reads the file through a torch
           IterableDataset (preprocess_string + doc2bow + dense row), with a
-          seeded bounded shuffle buffer, batches via DataLoader, and trains the
-          same ProdLDA as prodlda.py (Adam 2e-3, beta1 0.99).
+          seeded bounded shuffle buffer of sparse bags of words, batches
+          via DataLoader, and trains the same ProdLDA as prodlda.py (Adam
+          2e-3, beta1 0.99).
 With --workers 1 (the default) the DataLoader prepares batches in a second
 process while the main one trains, so both cores are used.
 
@@ -60,33 +61,38 @@ class StreamingBow(torch.utils.data.IterableDataset):
         self.seed = seed
         self.epoch = 0
 
-    def _rows(self):
+    def _bows(self):
         from gensim.parsing.preprocessing import preprocess_string
         for text in iter_texts(self.path, self.field):
-            bow = self.dictionary.doc2bow(preprocess_string(text))
-            x = torch.zeros(self.vocab, dtype=torch.float32)
-            if bow:
-                ids, counts = zip(*bow)
-                x[list(ids)] = torch.tensor(counts, dtype=torch.float32)
-            yield x
+            yield self.dictionary.doc2bow(preprocess_string(text))
+
+    def _dense(self, bow):
+        x = torch.zeros(self.vocab, dtype=torch.float32)
+        if bow:
+            ids, counts = zip(*bow)
+            x[list(ids)] = torch.tensor(counts, dtype=torch.float32)
+        return x
 
     def __iter__(self):
-        rows = self._rows()
+        bows = self._bows()
         if self.shuffle <= 1:
-            yield from rows
+            for bow in bows:
+                yield self._dense(bow)
             return
-        # Bounded shuffle buffer, as tf.data: seeded, different each epoch.
+        # Bounded shuffle buffer, as tf.data: seeded, different each epoch. It
+        # holds sparse bags of words; rows are densified only on the way out.
         rng = random.Random(self.seed + self.epoch)
         buffer = []
-        for x in rows:
+        for bow in bows:
             if len(buffer) < self.shuffle:
-                buffer.append(x)
+                buffer.append(bow)
                 continue
             i = rng.randrange(len(buffer))
-            buffer[i], x = x, buffer[i]
-            yield x
+            buffer[i], bow = bow, buffer[i]
+            yield self._dense(bow)
         rng.shuffle(buffer)
-        yield from buffer
+        for bow in buffer:
+            yield self._dense(bow)
 
 
 def main(argv=None):
