@@ -24,8 +24,9 @@
  * - EPSILON = 1e-12 in the same places; the mean over segments and over
  *   topics is the arithmetic mean.
  */
-import { isObservable, type Observable, type Subscription } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { CorpusflowError, invalidOption } from '../errors.js';
+import { consume } from './consume.js';
 
 /** The coherence measures gensim's CoherenceModel offers that corpusflow reproduces. */
 export type CoherenceMeasure = 'u_mass' | 'c_uci' | 'c_npmi' | 'c_v';
@@ -476,48 +477,6 @@ export class CoherenceAccumulator {
   }
 }
 
-function isAsyncIterable(x: unknown): x is AsyncIterable<CoherenceText> {
-  return typeof x === 'object' && x !== null && typeof (x as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
-}
-
-function isIterable(x: unknown): x is Iterable<CoherenceText> {
-  return typeof x === 'object' && x !== null && typeof (x as Iterable<unknown>)[Symbol.iterator] === 'function';
-}
-
-/** Feeds every text to `add`, whatever shape the texts come in; resolves once all are read. */
-async function feed(texts: CoherenceTexts, add: (text: CoherenceText) => void): Promise<void> {
-  const source = typeof texts === 'function' ? texts() : texts;
-  if (isObservable(source)) {
-    // counting is synchronous, so each value is handled as it arrives: nothing queues up
-    await new Promise<void>((resolve, reject) => {
-      let failed = false;
-      let sub: Subscription | undefined;
-      sub = source.subscribe({
-        next: (text) => {
-          if (failed) return;
-          try {
-            add(text);
-          } catch (err) {
-            failed = true;
-            sub?.unsubscribe();
-            reject(err);
-          }
-        },
-        error: reject,
-        complete: resolve,
-      });
-      // a synchronous source may have failed before subscribe() returned
-      if (failed) sub.unsubscribe();
-    });
-  } else if (isIterable(source)) {
-    for (const text of source) add(text);
-  } else if (isAsyncIterable(source)) {
-    for await (const text of source) add(text);
-  } else {
-    throw invalidOption('texts', 'an iterable, async iterable or Observable of token arrays (or a function returning one)', typeof source);
-  }
-}
-
 /**
  * Scores topics with several coherence measures in one pass over the texts,
  * each identical to gensim 4.2's `CoherenceModel(topics=..., texts=..., coherence=m).get_coherence()`.
@@ -540,7 +499,7 @@ export async function coherenceMeasures(
   options: CoherenceManyOptions = {},
 ): Promise<Partial<Record<CoherenceMeasure, CoherenceResult>>> {
   const acc = new CoherenceAccumulator(topics, options);
-  await feed(texts, (t) => acc.add(t));
+  await consume(typeof texts === 'function' ? texts() : texts, (t) => acc.add(t), 'texts');
   const out: Partial<Record<CoherenceMeasure, CoherenceResult>> = {};
   for (const m of options.measures ?? COHERENCE_MEASURES) out[m] = acc.result(m);
   return out;

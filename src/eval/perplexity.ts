@@ -15,8 +15,8 @@
  * over the same held-out documents and the same dictionary.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { isObservable, type Observable } from 'rxjs';
 import { invalidOption } from '../errors.js';
+import { consume, type ValueStream } from './consume.js';
 
 /** What heldOutPerplexity needs from a batch: its document count, token count and a way to free it. */
 export interface PerplexityBatch {
@@ -84,7 +84,7 @@ export function perplexity(negLogLikelihood: number, tokens: number): number {
  */
 export async function heldOutPerplexity<B extends PerplexityBatch>(
   model: LossModel<B>,
-  batches: Observable<B> | Iterable<B> | AsyncIterable<B>,
+  batches: ValueStream<B>,
 ): Promise<PerplexityResult> {
   let negLogLikelihood = 0;
   let tokens = 0;
@@ -101,35 +101,7 @@ export async function heldOutPerplexity<B extends PerplexityBatch>(
       batch.dispose();
     }
   };
-  if (isObservable(batches)) {
-    // scoring is synchronous, so each batch is done and freed before the next arrives
-    await new Promise<void>((resolve, reject) => {
-      let failed = false;
-      const sub = batches.subscribe({
-        next: (b) => {
-          if (failed) {
-            b.dispose();
-            return;
-          }
-          try {
-            score(b);
-          } catch (err) {
-            failed = true;
-            reject(err);
-            queueMicrotask(() => sub.unsubscribe());
-          }
-        },
-        error: reject,
-        complete: resolve,
-      });
-      if (failed) sub.unsubscribe();
-    });
-  } else if (Symbol.iterator in (batches as object)) {
-    for (const b of batches as Iterable<B>) score(b);
-  } else if (Symbol.asyncIterator in (batches as object)) {
-    for await (const b of batches as AsyncIterable<B>) score(b);
-  } else {
-    throw invalidOption('batches', 'an Observable, iterable or async iterable of batches', typeof batches);
-  }
+  // scoring is synchronous, so each batch is scored and freed before the next one arrives
+  await consume(batches, score, 'batches', (b) => b.dispose());
   return { perplexity: perplexity(negLogLikelihood, tokens), negLogLikelihood, tokens, docs };
 }
