@@ -381,6 +381,8 @@ export class CoherenceAccumulator {
   private readonly windows = new Map<number, WindowCounter>();
   private readonly windowOf: Partial<Record<CoherenceMeasure, number>> = {};
   private ids = new Int32Array(256);
+  /** Texts added so far, to name the record of a bad one. */
+  private texts = 0;
 
   /**
    * @param topics each topic's words, most probable first.
@@ -407,10 +409,11 @@ export class CoherenceAccumulator {
 
   /** Adds one reference text (its tokens in order). */
   add(text: CoherenceText): void {
-    const tokens = Array.isArray(text) ? (text as readonly string[]) : (text as { tokens: readonly string[] }).tokens;
+    this.texts++;
+    const tokens = Array.isArray(text) ? (text as readonly string[]) : (text as { tokens?: unknown } | null | undefined)?.tokens;
     if (!Array.isArray(tokens)) {
       throw new CorpusflowError('INVALID_FIELD_TYPE', 'a coherence text must be an array of tokens or a document with a tokens array', {
-        position: { field: 'tokens' },
+        position: { record: this.texts, field: 'tokens' },
       });
     }
     const n = tokens.length;

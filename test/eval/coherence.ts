@@ -133,7 +133,8 @@ t.test('an error in the texts stream rejects, and a bad text stops the Observabl
     s.next({} as unknown as string[]);
     return () => { unsubscribed = true; };
   });
-  await t.rejects(coherence([['a']], src), { code: 'INVALID_FIELD_TYPE' });
+  await t.rejects(coherence([['a']], src), { code: 'INVALID_FIELD_TYPE', position: { record: 2, field: 'tokens' } });
+  await t.rejects(coherence([['a']], [['a'], null as unknown as string[]]), { code: 'INVALID_FIELD_TYPE', position: { record: 2 } }, 'null text');
   t.ok(unsubscribed, 'unsubscribed from the source');
 });
 
