@@ -4,13 +4,13 @@
  * `auto` prefers native TensorFlow (@tensorflow/tfjs-node, an optional dependency that
  * often cannot install), then WebAssembly, then plain JavaScript. An explicit choice is
  * honoured or fails with `BACKEND_UNAVAILABLE`. The wasm backend is completed with the
- * kernels training needs (see ./backend/wasm-kernels.ts) before it is used.
+ * kernels training needs, and cpu's slow segment sum replaced (see ./backend/kernels.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { CorpusflowError, invalidOption } from './errors.js';
-import { registerWasmKernels } from './backend/wasm-kernels.js';
+import { registerKernels } from './backend/kernels.js';
 
 /** What the user may ask for. */
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -34,7 +34,7 @@ export interface BackendInfo {
   name: BackendName;
   /** Set for the wasm backend. */
   wasmVariant?: WasmVariant;
-  /** Kernels corpusflow added to the backend (wasm only). */
+  /** Kernels corpusflow added to (or replaced in) the backend. */
   addedKernels: string[];
 }
 
@@ -106,6 +106,9 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
       await import(specifier);
     } else if (name === 'wasm') {
       await loadWasm();
+      registerKernels('wasm');
+    } else if (name === 'cpu') {
+      registerKernels('cpu');
     }
     if (tf.findBackendFactory(name) == null) return 'not registered';
     // setBackend reports an initialisation failure as `false` (after a console warning).
@@ -117,22 +120,22 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
   }
 }
 
-/** Load @tensorflow/tfjs-backend-wasm, point it at its .wasm files, add the missing kernels. */
+/** Load @tensorflow/tfjs-backend-wasm and point it at its .wasm files. */
 async function loadWasm(): Promise<void> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   // In Node the binaries sit next to the package's dist/ bundle; a prefix selects among the three variants.
   const require = createRequire(import.meta.url);
   const dist = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
   wasm.setWasmPaths(dist);
-  registerWasmKernels();
 }
 
 async function describe(name: BackendName): Promise<BackendInfo> {
-  if (name !== 'wasm') return { name, addedKernels: [] };
+  if (name === 'tensorflow') return { name, addedKernels: [] };
+  if (name === 'cpu') return { name, addedKernels: registerKernels('cpu') };
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   const threads = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true;
   const wasmVariant: WasmVariant = simd && threads ? 'threaded-simd' : simd ? 'simd' : 'plain';
-  return { name, wasmVariant, addedKernels: registerWasmKernels() };
+  return { name, wasmVariant, addedKernels: registerKernels('wasm') };
 }
 
 function runningBackendName(): string | undefined {

@@ -1,78 +1,118 @@
 /**
- * Kernels the tfjs wasm backend lacks but training needs, written in plain
- * JavaScript over the wasm heap. The wasm backend keeps every tensor in its
- * linear memory; a kernel here allocates its output with the backend's own
- * `makeOutput` and then reads and writes heap views, so nothing is copied
- * in or out of wasm on the training hot path.
+ * Kernels corpusflow adds to tfjs backends.
+ *
+ * - wasm lacks `UnsortedSegmentSum`, which is gather's gradient (every embedding lookup
+ *   that trains needs it) and the segment-sum of the sparse bag-of-words encoder.
+ * - cpu has one, but it loops over segments and builds four temporary tensors per segment:
+ *   O(numSegments × x.size). With numSegments = vocabulary size that is minutes per step,
+ *   so it is replaced by the same one-pass loop.
+ *
+ * The kernels compute in JavaScript over the backend's own memory: on wasm the output is
+ * allocated with the backend's `makeOutput` and inputs and output are views on the wasm
+ * heap, so nothing is copied in or out of wasm on the training hot path.
  */
 import * as tf from '@tensorflow/tfjs';
 
-/** The part of tfjs-backend-wasm's `BackendWasm` these kernels use (it is not exported as a type we can import cheaply). */
+type Values = Float32Array | Int32Array;
+
+/** The part of tfjs-backend-wasm's `BackendWasm` used here (its type is not exported from the package entry). */
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+  typedArrayFromHeap(info: tf.TensorInfo): Values | Uint8Array;
 }
 
-interface UnsortedSegmentSumArgs {
+/** The part of tfjs-backend-cpu's `MathBackendCPU` used here. */
+interface CpuBackendLike {
+  readSync(dataId: tf.DataId): unknown;
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Values): tf.TensorInfo;
+}
+
+interface SegmentSumArgs<B> {
   inputs: { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
-  backend: WasmBackendLike;
+  backend: B;
   attrs: { numSegments: number };
 }
 
 /**
- * `UnsortedSegmentSum` on wasm: out[s, ...] = sum of x[i, ...] over every i whose segment id is s.
- * Think of it as sorting letters into numbered pigeonholes and adding up what lands in each.
- * Ids outside [0, numSegments) are dropped, as TensorFlow does. One pass over x: O(x.size),
- * where tfjs's cpu kernel costs O(numSegments × x.size) (this is gather's gradient, so
- * numSegments is the vocabulary size).
+ * out[s, :] += x[i, :] for every row i whose segment id is s; ids outside [0, numSegments)
+ * are dropped, as TensorFlow does. `out` must be zeroed. One pass over x.
  */
-export function unsortedSegmentSumWasm(args: UnsortedSegmentSumArgs): tf.TensorInfo {
-  const { inputs, backend, attrs } = args;
-  const { x, segmentIds } = inputs;
-  const numSegments = attrs.numSegments;
-  const outer = tf.util.sizeFromShape(segmentIds.shape);
-  const innerShape = x.shape.slice(segmentIds.shape.length);
-  const inner = tf.util.sizeFromShape(innerShape);
-  // Allocate first: growing the heap detaches earlier views, so take the input views afterwards.
-  const out = backend.makeOutput([numSegments, ...innerShape], x.dtype);
-  const outVals = backend.typedArrayFromHeap(out) as Float32Array | Int32Array;
-  const xVals = backend.typedArrayFromHeap(x) as Float32Array | Int32Array;
-  const ids = backend.typedArrayFromHeap(segmentIds) as Int32Array;
-  outVals.fill(0);
+export function segmentSumInto(out: Values, x: Values, ids: ArrayLike<number>, inner: number, numSegments: number): void {
+  const outer = ids.length;
   if (inner === 1) {
     for (let i = 0; i < outer; i++) {
       const s = ids[i]!;
-      if (s >= 0 && s < numSegments) outVals[s] = outVals[s]! + xVals[i]!;
+      if (s >= 0 && s < numSegments) out[s] = out[s]! + x[i]!;
     }
-  } else {
-    for (let i = 0; i < outer; i++) {
-      const s = ids[i]!;
-      if (s < 0 || s >= numSegments) continue;
-      const src = i * inner;
-      const dst = s * inner;
-      for (let j = 0; j < inner; j++) outVals[dst + j] = outVals[dst + j]! + xVals[src + j]!;
-    }
+    return;
   }
+  for (let i = 0; i < outer; i++) {
+    const s = ids[i]!;
+    if (s < 0 || s >= numSegments) continue;
+    const src = i * inner;
+    const dst = s * inner;
+    for (let j = 0; j < inner; j++) out[dst + j] = out[dst + j]! + x[src + j]!;
+  }
+}
+
+function segmentSumShape(x: tf.TensorInfo, segmentIds: tf.TensorInfo, numSegments: number): { shape: number[]; inner: number } {
+  const innerShape = x.shape.slice(segmentIds.shape.length);
+  return { shape: [numSegments, ...innerShape], inner: tf.util.sizeFromShape(innerShape) };
+}
+
+/**
+ * `UnsortedSegmentSum` on wasm: out[s, ...] = sum of x[i, ...] over every i whose segment id is s.
+ * Like sorting letters into numbered pigeonholes and adding up what lands in each.
+ */
+export function unsortedSegmentSumWasm(args: SegmentSumArgs<WasmBackendLike>): tf.TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x, segmentIds } = inputs;
+  const { shape, inner } = segmentSumShape(x, segmentIds, attrs.numSegments);
+  // Allocate first: growing the heap detaches earlier views, so take the input views afterwards.
+  const out = backend.makeOutput(shape, x.dtype);
+  const outVals = backend.typedArrayFromHeap(out) as Values;
+  outVals.fill(0);
+  segmentSumInto(outVals, backend.typedArrayFromHeap(x) as Values, backend.typedArrayFromHeap(segmentIds) as Int32Array, inner, attrs.numSegments);
   return out;
 }
 
-/** Every kernel corpusflow adds to the wasm backend, by tfjs kernel name. */
-export const WASM_KERNELS: readonly tf.KernelConfig[] = [
-  { kernelName: tf.UnsortedSegmentSum, backendName: 'wasm', kernelFunc: unsortedSegmentSumWasm as unknown as tf.KernelFunc },
+/** `UnsortedSegmentSum` on cpu, one pass instead of one pass per segment. */
+export function unsortedSegmentSumCpu(args: SegmentSumArgs<CpuBackendLike>): tf.TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x, segmentIds } = inputs;
+  const { shape, inner } = segmentSumShape(x, segmentIds, attrs.numSegments);
+  const size = tf.util.sizeFromShape(shape);
+  const outVals = x.dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);
+  segmentSumInto(outVals, backend.readSync(x.dataId) as Values, backend.readSync(segmentIds.dataId) as Int32Array, inner, attrs.numSegments);
+  return backend.makeTensorInfo(shape, x.dtype, outVals);
+}
+
+/** The kernels added for each backend, and whether they replace one tfjs has. */
+const KERNELS: ReadonlyArray<{ config: tf.KernelConfig; replace: boolean }> = [
+  { config: { kernelName: tf.UnsortedSegmentSum, backendName: 'wasm', kernelFunc: unsortedSegmentSumWasm as unknown as tf.KernelFunc }, replace: false },
+  { config: { kernelName: tf.UnsortedSegmentSum, backendName: 'cpu', kernelFunc: unsortedSegmentSumCpu as unknown as tf.KernelFunc }, replace: true },
 ];
 
-const registered = new Set<string>();
+const registered = new Map<string, Set<string>>();
 
 /**
- * Register the kernels above for the 'wasm' backend; a kernel wasm already has (a later
- * tfjs release may add one) is left alone. Safe to call more than once.
- * @return the names of every kernel corpusflow has registered so far
+ * Register corpusflow's kernels for one backend. On wasm a kernel is added only where
+ * wasm has none (a later tfjs may bring its own); on cpu the slow tfjs kernel is replaced.
+ * Safe to call more than once.
+ * @param backendName 'wasm' or 'cpu'
+ * @return the names of every kernel corpusflow has registered for that backend so far
  */
-export function registerWasmKernels(): string[] {
-  for (const config of WASM_KERNELS) {
-    if (tf.getKernel(config.kernelName, 'wasm') !== undefined) continue;
+export function registerKernels(backendName: 'wasm' | 'cpu'): string[] {
+  const done = registered.get(backendName) ?? new Set<string>();
+  registered.set(backendName, done);
+  for (const { config, replace } of KERNELS) {
+    if (config.backendName !== backendName || done.has(config.kernelName)) continue;
+    if (tf.getKernel(config.kernelName, backendName) !== undefined) {
+      if (!replace) continue;
+      tf.unregisterKernel(config.kernelName, backendName);
+    }
     tf.registerKernel(config);
-    registered.add(config.kernelName);
+    done.add(config.kernelName);
   }
-  return [...registered];
+  return [...done];
 }

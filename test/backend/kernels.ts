@@ -1,0 +1,113 @@
+// The kernels of src/backend/kernels.ts, checked against tfjs's own cpu kernel and a plain loop.
+import t from 'tap';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/backend.js';
+import { createRandom } from '../../src/batch/random.js';
+
+interface Case {
+  name: string;
+  xShape: number[];
+  idsShape: number[];
+  numSegments: number;
+  dtype: 'float32' | 'int32';
+  /** Let some ids fall outside [0, numSegments): TensorFlow drops those rows. */
+  outOfRange?: boolean;
+  /** tfjs's cpu kernel cannot run it (too slow, or it fails), so compare with the definition only. */
+  skipTfjsCpu?: string;
+}
+
+const cases: Case[] = [
+  { name: 'vector', xShape: [7], idsShape: [7], numSegments: 3, dtype: 'float32' },
+  { name: 'matrix rows (gather gradient shape)', xShape: [20, 4], idsShape: [20], numSegments: 9, dtype: 'float32' },
+  { name: 'rank-3 inner block', xShape: [6, 2, 3], idsShape: [6], numSegments: 4, dtype: 'float32' },
+  { name: '2-d segment ids', xShape: [3, 4, 5], idsShape: [3, 4], numSegments: 6, dtype: 'float32', skipTfjsCpu: 'its cpu kernel broadcasts 2-d ids wrongly' },
+  { name: 'int32 values', xShape: [12, 3], idsShape: [12], numSegments: 5, dtype: 'int32' },
+  { name: 'one segment', xShape: [5, 2], idsShape: [5], numSegments: 1, dtype: 'float32' },
+  { name: 'more segments than rows (most stay zero)', xShape: [3, 2], idsShape: [3], numSegments: 50, dtype: 'float32' },
+  { name: 'empty input', xShape: [0, 3], idsShape: [0], numSegments: 4, dtype: 'float32' },
+  { name: 'ids out of range are dropped', xShape: [10, 2], idsShape: [10], numSegments: 4, dtype: 'float32', outOfRange: true },
+  { name: 'large (training size)', xShape: [3000, 16], idsShape: [3000], numSegments: 2000, dtype: 'float32', skipTfjsCpu: 'O(segments × size): minutes' },
+];
+
+function inputsOf(c: Case, seed: number): { x: number[]; ids: number[] } {
+  const rng = createRandom(seed);
+  const n = c.xShape.reduce((a, b) => a * b, 1);
+  const m = c.idsShape.reduce((a, b) => a * b, 1);
+  const x = Array.from({ length: n }, () => (c.dtype === 'int32' ? rng.nextInt(21) - 10 : rng.next() * 2 - 1));
+  const ids = Array.from({ length: m }, () => (c.outOfRange ? rng.nextInt(c.numSegments + 4) - 2 : rng.nextInt(c.numSegments)));
+  return { x, ids };
+}
+
+/** The definition, as a plain loop. */
+function reference(c: Case, x: number[], ids: number[]): number[] {
+  const inner = c.xShape.slice(c.idsShape.length).reduce((a, b) => a * b, 1);
+  const out = new Array(c.numSegments * inner).fill(0);
+  ids.forEach((s, i) => {
+    if (s < 0 || s >= c.numSegments) return;
+    for (let j = 0; j < inner; j++) out[s * inner + j] += x[i * inner + j]!;
+  });
+  return c.dtype === 'float32' ? Array.from(Float32Array.from(out)) : out;
+}
+
+function run(c: Case, x: number[], ids: number[]): { shape: number[]; values: number[] } {
+  return tf.tidy(() => {
+    const out = tf.unsortedSegmentSum(tf.tensor(x, c.xShape, c.dtype), tf.tensor(ids, c.idsShape, 'int32') as tf.Tensor1D, c.numSegments);
+    return { shape: out.shape, values: Array.from(out.dataSync()) };
+  });
+}
+
+/** Gradient of sum(gather(params, indices) * w) w.r.t. params: gather's gradient is a segment sum. */
+function gatherGrad(rows: number, cols: number, indices: number[], w: number[]): number[] {
+  return tf.tidy(() => {
+    const idx = tf.tensor1d(indices, 'int32');
+    const weights = tf.tensor2d(w, [indices.length, cols]);
+    const g = tf.grad((p: tf.Tensor) => tf.gather(p, idx).mul(weights).sum())(tf.zeros([rows, cols]));
+    return Array.from(g.dataSync());
+  });
+}
+
+const close = (a: number[], b: number[], tol: number) => a.length === b.length && a.every((v, i) => Math.abs(v - b[i]!) <= tol * (1 + Math.abs(b[i]!)));
+
+// tfjs's own cpu kernel first (initBackend('cpu') replaces it), then corpusflow's wasm and cpu kernels.
+const expected = new Map<string, { shape: number[]; values: number[] }>();
+const gatherCase = { rows: 30, cols: 5, indices: Array.from({ length: 40 }, (_, i) => (i * 7) % 30 === 3 ? 3 : (i * 13) % 30), w: Array.from({ length: 200 }, (_, i) => Math.sin(i)) };
+let expectedGatherGrad: number[] = [];
+
+t.test("tfjs's own cpu kernel agrees with the definition", async (t) => {
+  await tf.setBackend('cpu');
+  for (const c of cases) {
+    if (c.skipTfjsCpu) continue;
+    const { x, ids } = inputsOf(c, 1);
+    const got = run(c, x, ids);
+    expected.set(c.name, got);
+    t.ok(close(got.values, reference(c, x, ids), 1e-5), c.name);
+  }
+  expectedGatherGrad = gatherGrad(gatherCase.rows, gatherCase.cols, gatherCase.indices, gatherCase.w);
+});
+
+for (const backend of ['wasm', 'cpu'] as const) {
+  t.test(`corpusflow's UnsortedSegmentSum on ${backend}`, async (t) => {
+    const name = await initBackend(backend, { log: false });
+    t.equal(name, backend);
+    const base = tf.memory().numTensors;
+    for (const c of cases) {
+      t.test(c.name, async (t) => {
+        for (const seed of [1, 2, 3]) {
+          const { x, ids } = inputsOf(c, seed);
+          const got = run(c, x, ids);
+          t.same(got.shape, [c.numSegments, ...c.xShape.slice(c.idsShape.length)], 'shape');
+          t.ok(close(got.values, reference(c, x, ids), 1e-5), `seed ${seed}: matches the definition`);
+          if (seed === 1 && expected.has(c.name)) t.ok(close(got.values, expected.get(c.name)!.values, 1e-5), "matches tfjs's cpu kernel");
+        }
+      });
+    }
+    t.test("gather's gradient (tf.grad through tf.gather) matches tfjs's cpu result", async (t) => {
+      const got = gatherGrad(gatherCase.rows, gatherCase.cols, gatherCase.indices, gatherCase.w);
+      t.ok(close(got, expectedGatherGrad, 1e-5));
+      t.ok(got.some((v) => v !== 0));
+    });
+    t.test('no tensor leaked', async (t) => {
+      t.equal(tf.memory().numTensors, base);
+    });
+  });
+}
