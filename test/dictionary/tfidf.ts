@@ -7,7 +7,7 @@ import type { Bow } from '../../src/dictionary/types.js';
 // Expected values from gensim 4.2: test/fixtures/dictionary/gen_cases.py.
 const cases = JSON.parse(readFileSync(new URL('../fixtures/dictionary/cases.json', import.meta.url), 'utf8')).tfidf;
 
-function close(t: { same(a: unknown, b: unknown, m?: string): unknown; ok(v: unknown, m?: string): unknown }, got: Bow, want: Bow, name: string): void {
+function close(t: { same(a: unknown, b: unknown, m: string): unknown; ok(v: unknown, m: string): unknown }, got: Bow, want: Bow, name: string): void {
   t.same(got.map(([id]) => id), want.map(([id]) => id), `${name}: ids`);
   const worst = Math.max(0, ...got.map(([, w], i) => Math.abs(w - want[i]![1])));
   t.ok(worst <= 1e-12, `${name}: weights within 1e-12 (worst ${worst})`);
