@@ -51,7 +51,7 @@ function reference(c: Case, x: number[], ids: number[]): number[] {
 
 function run(c: Case, x: number[], ids: number[]): { shape: number[]; values: number[] } {
   return tf.tidy(() => {
-    const out = tf.unsortedSegmentSum(tf.tensor(x, c.xShape, c.dtype), tf.tensor(ids, c.idsShape, 'int32') as tf.Tensor1D, c.numSegments);
+    const out = tf.unsortedSegmentSum(tf.tensor(x, c.xShape, c.dtype), tf.tensor(ids, c.idsShape, 'int32') as tf.Tensor as tf.Tensor1D, c.numSegments);
     return { shape: out.shape, values: Array.from(out.dataSync()) };
   });
 }
