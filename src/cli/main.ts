@@ -11,10 +11,11 @@ import { EXIT, type CliContext, type Command } from './context.js';
 import { dictionaryCommand } from './dictionary.js';
 import { inspectCommand } from './inspect.js';
 import { preprocessCommand } from './preprocess.js';
+import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
 
 /** Every command, in the order --help lists them. */
-export const COMMANDS: readonly Command[] = [validateCommand, inspectCommand, preprocessCommand, dictionaryCommand];
+export const COMMANDS: readonly Command[] = [runCommand, validateCommand, inspectCommand, preprocessCommand, dictionaryCommand];
 
 const USAGE_CODES = new Set(['USAGE', 'CONFIG_INVALID', 'INVALID_OPTION']);
 

@@ -56,6 +56,7 @@ export function sourceFromFlags(args: ParsedArgs, cwd: string, command: string):
     kind,
     path: abs(input),
     textField: (f['text-field'] as string | undefined) ?? 'text',
+    textFieldGiven: f['text-field'] !== undefined,
     ...(f['id-field'] !== undefined ? { idField: f['id-field'] as string } : {}),
     onError: (f['on-error'] as 'fail' | 'skip' | undefined) ?? 'fail',
     ...(f['dead-letter'] !== undefined ? { deadLetter: abs(f['dead-letter'] as string) } : {}),

@@ -13,6 +13,8 @@ export interface ResolvedSource {
   path: string;
   /** Dotted path of the text field (ndjson/csv). */
   textField: string;
+  /** False when `textField` is the default rather than the user's choice (a headerless CSV then reads column 0). */
+  textFieldGiven?: boolean;
   /** Dotted path of the id field; undefined = running record number. */
   idField?: string;
   onError: OnError;
@@ -70,6 +72,7 @@ export function resolvePipeline(cfg: PipelineConfig, file: string, cwd = process
       kind,
       path: sourcePath,
       textField: kind === 'ndjson' || kind === 'csv' ? (s.text ?? 'text') : 'text',
+      textFieldGiven: (kind === 'ndjson' || kind === 'csv') && s.text !== undefined,
       ...(s.id !== undefined ? { idField: s.id } : {}),
       onError: s.on_error ?? 'fail',
       ...(s.dead_letter !== undefined ? { deadLetter: s.dead_letter } : {}),

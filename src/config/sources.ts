@@ -4,11 +4,12 @@
  * `infer` CLI stages, so a flag and a pipeline key mean exactly the same thing.
  */
 import type { OperatorFunction } from 'rxjs';
+import { csvSource } from '../sources/csv.js';
 import { ndjsonSource } from '../sources/ndjson.js';
+import { textSource } from '../sources/text.js';
 import type { PullSource } from '../sources/pull.js';
 import type { Document, TokenizedDocument } from '../sources/types.js';
 import { preprocess } from '../preprocess/operator.js';
-import { CorpusflowError } from '../errors.js';
 import type { FilterName } from './schema.js';
 import type { ResolvedSource } from './resolve.js';
 
@@ -33,28 +34,23 @@ export async function createSource(spec: ResolvedSource): Promise<CliSource> {
     case 'ndjson':
       return ndjsonSource(spec.path, common);
     case 'csv': {
-      const { csvSource } = (await importOptional('../sources/csv.js', 'csv')) as { csvSource: (p: string, o: object) => CliSource };
+      // without a header row, columns are numbered: "2" means the third column
+      const column = (c: string | undefined) => (c !== undefined && spec.header === false && /^\d+$/.test(c) ? Number(c) : c);
+      const text = spec.textFieldGiven === false && spec.header === false ? undefined : column(spec.textField);
+      const id = column(spec.idField);
       return csvSource(spec.path, {
         ...common,
+        text,
+        id,
         ...(spec.delimiter !== undefined ? { delimiter: spec.delimiter } : {}),
         ...(spec.header !== undefined ? { columns: spec.header } : {}),
       });
     }
     case 'text':
     case 'files': {
-      const { textSource } = (await importOptional('../sources/text.js', spec.kind)) as { textSource: (p: string, o: object) => CliSource };
       const { text: _text, id: _id, ...rest } = common;
       return textSource(spec.path, { ...rest, mode: spec.kind === 'files' ? 'files' : 'lines' });
     }
-  }
-}
-
-// The csv and text sources are optional at build time; a variable specifier keeps tsc from resolving them.
-async function importOptional(specifier: string, kind: string): Promise<unknown> {
-  try {
-    return await import(specifier);
-  } catch (e) {
-    throw new CorpusflowError('INVALID_OPTION', `the ${kind} source is not available in this build`, { cause: e });
   }
 }
 

@@ -1,0 +1,356 @@
+/**
+ * `corpusflow run PIPELINE`: build the dictionary (pass 1), train (pass 2),
+ * evaluate, and write the output directory. Ctrl-C (SIGINT/SIGTERM) stops
+ * after the current step and writes a checkpoint that `--resume` continues from.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { defer, tap, type Observable } from 'rxjs';
+import { initBackend, type BackendChoice } from '../backend.js';
+import type { BowBatch } from '../batch/types.js';
+import { buildDictionary, buildPipeline, bowBatches, createModel, optimizerSpec, type BuiltPipeline } from '../config/build.js';
+import { loadPipeline } from '../config/load.js';
+import { describePipeline, resolvePipeline, type ResolvedPipeline } from '../config/resolve.js';
+import { Dictionary } from '../dictionary/dictionary.js';
+import { CorpusflowError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import type { ProdLDA } from '../models/prodlda.js';
+import { listCheckpoints, readCheckpoint, snapshotCheckpoint, writeCheckpoint, type Checkpoint, type TrainingPosition } from '../train/checkpoint.js';
+import { createOptimizer } from '../train/optimizers.js';
+import { train, type TrainEvent } from '../train/train.js';
+import type { Command, CliContext } from './context.js';
+import { EXIT } from './context.js';
+import {
+  peakRssMb,
+  saveModel,
+  scoreCorpus,
+  topicQuality,
+  topicWordDistributions,
+  writeRunFiles,
+  type LossHistory,
+  type Metrics,
+} from './outputs.js';
+import { Progress, formatDuration } from './progress.js';
+import { consume, formatCount, reportSkipped } from './summary.js';
+
+const CHECKPOINT_DIR = 'checkpoints';
+const HISTORY_FILE = 'history.json';
+
+export const runCommand: Command = {
+  spec: {
+    name: 'run',
+    summary: 'Run a pipeline: build the dictionary, train the model, evaluate it and write the output directory.',
+    usage: 'PIPELINE [--set key.path=value]... [--resume] [--backend auto|tensorflow|wasm|cpu] [--verbose]',
+    description:
+      'Writes dictionary.txt, model/, topics.json, metrics.json, report.html (and doc-topics.ndjson with\n' +
+      'output.doc_topics: true) into the output directory. On a terminal a progress bar shows docs/s, loss,\n' +
+      'epoch and ETA; otherwise plain log lines are printed. Ctrl-C stops after the current step and writes\n' +
+      'a checkpoint; run again with --resume to continue from it.',
+    flags: {
+      set: { type: 'string', multiple: true, value: 'KEY=VALUE', describe: 'override a pipeline key (value parsed as YAML)' },
+      resume: { type: 'boolean', describe: 'continue from the newest checkpoint in <output>/checkpoints' },
+      backend: { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend (overrides train.backend)' },
+    },
+    positionals: ['PIPELINE'],
+    examples: [
+      'corpusflow run pipelines/quickstart.yaml',
+      'corpusflow run pipelines/bbc.yaml --set train.epochs=20 --set output=out/bbc-20',
+      'corpusflow run pipelines/bbc.yaml --resume',
+      'CORPUS=data/news.ndjson.gz corpusflow run pipelines/ndjson.yaml --backend cpu',
+    ],
+  },
+  async run(args, ctx) {
+    const file = args.positionals[0]!;
+    const loaded = await loadPipeline(file, { set: (args.flags.set as string[] | undefined) ?? [], env: ctx.env, cwd: ctx.cwd });
+    const pipeline = resolvePipeline(loaded.config, file, ctx.cwd);
+    if (args.flags.backend) pipeline.train.backend = args.flags.backend as BackendChoice;
+    return runPipeline(pipeline, ctx, { resume: Boolean(args.flags.resume), verbose: Boolean(args.flags.verbose) });
+  },
+};
+
+interface RunOptions {
+  resume: boolean;
+  verbose: boolean;
+}
+
+/** Run a resolved pipeline end to end; resolves to the exit code. */
+export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, options: RunOptions): Promise<number> {
+  const started = Date.now();
+  const progress = new Progress(ctx.stderr, Boolean(ctx.stderr.isTTY));
+  const out = pipeline.output.dir;
+  const checkpointDir = path.join(out, CHECKPOINT_DIR);
+  const show = (f: string) => path.relative(ctx.cwd, f) || '.';
+
+  progress.log(`corpusflow: ${pipeline.name}: ${describePipeline(pipeline, ctx.cwd)}`);
+  const backend = await initBackend(pipeline.train.backend);
+  if (options.verbose) progress.log(`corpusflow: backend ${backend}`);
+  await mkdir(out, { recursive: true });
+
+  // A SIGINT while building the dictionary just stops; during training it checkpoints first.
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  ctx.signal.addEventListener('abort', onSignal, { once: true });
+  try {
+    const built = await buildPipeline(pipeline);
+    let checkpoint: Checkpoint | undefined;
+    let dictionary: Dictionary;
+    let history: LossHistory = { steps: [], epochs: [] };
+    if (options.resume) {
+      if ((await listCheckpoints(checkpointDir)).length === 0) {
+        throw new CorpusflowError('FILE_NOT_FOUND', `no checkpoint to resume from in ${show(checkpointDir)}`, { hint: 'run without --resume to start from scratch' });
+      }
+      checkpoint = await readCheckpoint(checkpointDir);
+      if (checkpoint.header.dictionary === undefined) throw new CorpusflowError('CHECKPOINT_CORRUPT', 'the checkpoint holds no dictionary', { position: { file: checkpointDir } });
+      dictionary = Dictionary.fromJSON(checkpoint.header.dictionary, checkpointDir);
+      history = await readHistory(checkpointDir, checkpoint.header.step);
+      progress.log(`corpusflow: resuming at step ${checkpoint.header.step} (epoch ${checkpoint.header.epoch}), ${formatCount(dictionary.size)} tokens in the dictionary`);
+    } else {
+      dictionary = await passOne(built, progress, stop.signal);
+      if (stop.signal.aborted) {
+        progress.log('corpusflow: interrupted while building the dictionary; nothing to resume');
+        return EXIT.pipelineError;
+      }
+      progress.log(`corpusflow: dictionary: ${formatCount(dictionary.numDocs)} documents, ${formatCount(dictionary.size)} tokens kept`);
+    }
+
+    const model = createModel(pipeline, dictionary.size);
+    try {
+      const trained = await passTwo(built, dictionary, model, progress, stop.signal, checkpointDir, checkpoint, history);
+      if (trained.interrupted) {
+        progress.log(
+          `corpusflow: interrupted at step ${trained.position.step} (epoch ${trained.position.epoch}); checkpoint written to ${show(trained.checkpointPath!)}\n` +
+            `corpusflow: continue with: corpusflow run ${pipeline.file} --resume`,
+        );
+        return EXIT.pipelineError;
+      }
+      progress.log(`corpusflow: trained ${trained.position.step} steps in ${formatDuration(trained.seconds)} (${formatCount(trained.docsPerSecond)} docs/s)`);
+
+      // Evaluation and outputs.
+      progress.update({ phase: 'evaluating' }, true);
+      await saveModel(out, model, dictionary);
+      const topics = model.topics(dictionary, Math.max(pipeline.output.topWords, 25));
+      const quality = await topicQuality(topics, built.tokens, { measure: pipeline.evaluate.coherence, topn: pipeline.evaluate.topn });
+      const scored = await scoreCorpus(
+        model,
+        bowBatches(built, dictionary, { shuffled: false, size: 256 }),
+        built.source.flow,
+        pipeline.output.docTopics ? path.join(out, 'doc-topics.ndjson') : undefined,
+      );
+      const seconds = (Date.now() - started) / 1000;
+      const metrics: Metrics = {
+        npmi: round(quality.npmi),
+        coherence_measure: pipeline.evaluate.coherence,
+        coherence: round(quality.coherence),
+        coherence_per_topic: quality.perTopic.map(round),
+        diversity_top10: round(quality.diversity10),
+        diversity_top25: round(quality.diversity25),
+        perplexity: round(scored.perplexity),
+        docs: scored.docs,
+        tokens: scored.tokens,
+        seconds: round(seconds),
+        train_seconds: round(trained.seconds),
+        docs_per_second: Math.round(trained.docsPerSecond),
+        backend,
+        peak_rss_mb: peakRssMb(),
+        topics: pipeline.model.topics,
+        vocab_size: dictionary.size,
+        epochs: pipeline.train.epochs,
+        steps: trained.position.step,
+      };
+      const shownTopics = topics.map((t) => ({ id: t.id, words: t.words.slice(0, pipeline.output.topWords) }));
+      await writeRunFiles(
+        out,
+        shownTopics,
+        metrics,
+        pipeline.output.report
+          ? {
+              name: pipeline.name,
+              createdAt: new Date().toISOString(),
+              chain: describePipeline(pipeline, out),
+              metadata: [
+                ['pipeline', pipeline.file],
+                ['source', `${pipeline.source.kind}: ${pipeline.source.path}`],
+                ['backend', backend],
+                ['documents', formatCount(scored.docs)],
+                ['vocabulary', formatCount(dictionary.size)],
+                ['topics', String(pipeline.model.topics)],
+                ['epochs', String(pipeline.train.epochs)],
+                ['steps', formatCount(trained.position.step)],
+                ['training time', formatDuration(trained.seconds)],
+                ['total time', formatDuration(seconds)],
+                ['seed', String(pipeline.train.seed)],
+              ],
+              metrics: { ...metrics, coherence_per_topic: '' },
+              history,
+              topics: shownTopics,
+              prevalence: scored.prevalence,
+              topicWord: topicWordDistributions(model),
+            }
+          : undefined,
+      );
+      progress.clear();
+      reportSkipped(built.source, ctx);
+      ctx.stdout.write(
+        `${show(out)}: npmi ${metrics.npmi.toFixed(3)}, diversity@10 ${metrics.diversity_top10.toFixed(2)}, diversity@25 ${metrics.diversity_top25.toFixed(2)}, ` +
+          `perplexity ${formatCount(metrics.perplexity)}, ${formatCount(metrics.docs)} docs, ${formatDuration(seconds)} on ${backend}\n`,
+      );
+      return EXIT.ok;
+    } finally {
+      model.dispose();
+    }
+  } finally {
+    progress.clear();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function round(x: number): number {
+  return Number.isFinite(x) ? Number(x.toPrecision(6)) : x;
+}
+
+/** Pass 1: the dictionary, with progress from the bytes read. */
+async function passOne(built: BuiltPipeline, progress: Progress, signal: AbortSignal): Promise<Dictionary> {
+  const stats = () => built.source.stats;
+  return buildDictionary(built, (pass: Observable<unknown>) =>
+    consume(pass, signal, undefined, () => {
+      const s = stats();
+      progress.update({ phase: 'dictionary', ...(s.bytesTotal ? { fraction: s.bytesRead / s.bytesTotal } : {}), detail: `${formatCount(s.emitted)} docs` });
+    }),
+  );
+}
+
+interface TrainOutcome {
+  interrupted: boolean;
+  position: TrainingPosition;
+  seconds: number;
+  docsPerSecond: number;
+  checkpointPath?: string;
+}
+
+/**
+ * Pass 2: train. Tracks where training stands (step, epoch, documents into
+ * the epoch) from the batches going in, so an interrupt can checkpoint
+ * exactly between two steps: steps run synchronously inside the source's
+ * `next`, and the signal handler runs between them.
+ */
+async function passTwo(
+  built: BuiltPipeline,
+  dictionary: Dictionary,
+  model: ProdLDA,
+  progress: Progress,
+  signal: AbortSignal,
+  checkpointDir: string,
+  checkpoint: Checkpoint | undefined,
+  history: LossHistory,
+): Promise<TrainOutcome> {
+  const p = built.pipeline;
+  const h = checkpoint?.header;
+  const position: TrainingPosition = h
+    ? { step: h.step, epoch: h.epoch, position: h.position, docs: h.docs, epochLossSum: h.epochLossSum, epochSteps: h.epochSteps, best: h.best, wait: h.wait }
+    : { step: 0, epoch: 1, position: 0, docs: 0, epochLossSum: 0, epochSteps: 0, best: null, wait: 0 };
+  // the optimizer is ours (not the trainer's) so its state is still there to checkpoint on interrupt
+  const optimizer = createOptimizer(optimizerSpec(p));
+  const batches = bowBatches(built, dictionary, { shuffled: true, startEpoch: position.epoch - 1 });
+  let subscriptions = 0;
+  const tracked: Observable<BowBatch> = defer(() => {
+    // Mirrors the trainer: the first epoch after a resume skips whole batches until `position` documents are passed.
+    const skip = subscriptions === 0 ? position.position : 0;
+    if (subscriptions++ > 0) Object.assign(position, { epoch: position.epoch + 1, position: 0, epochLossSum: 0, epochSteps: 0 });
+    let skipped = 0;
+    return batches.pipe(
+      tap((b) => {
+        if (skipped < skip) {
+          skipped += b.size;
+          return;
+        }
+        position.step++;
+        position.docs += b.size;
+        position.position += b.size;
+      }),
+    );
+  });
+
+  const trainStart = performance.now();
+  const docsAtStart = position.docs;
+  const tty = progress.tty;
+  let lastEvent: { loss: number; docsPerSecond: number } = { loss: NaN, docsPerSecond: 0 };
+  const update = (force = false) => {
+    const s = built.source.stats;
+    const inEpoch = s.bytesTotal ? Math.min(1, s.bytesRead / s.bytesTotal) : 0;
+    const done = (position.epoch - 1 + inEpoch) / p.train.epochs;
+    const elapsed = (performance.now() - trainStart) / 1000;
+    const startedAt = h ? (h.epoch - 1 + 0) / p.train.epochs : 0;
+    const rate = (done - startedAt) / elapsed;
+    progress.update(
+      {
+        phase: 'training',
+        fraction: done,
+        epoch: position.epoch,
+        epochs: p.train.epochs,
+        docsPerSecond: lastEvent.docsPerSecond,
+        loss: lastEvent.loss,
+        ...(rate > 0 && elapsed > 2 ? { eta: (1 - done) / rate } : {}),
+      },
+      force,
+    );
+  };
+  const onEvent = (e: TrainEvent) => {
+    if (e.type === 'step') {
+      lastEvent = { loss: e.loss, docsPerSecond: e.docsPerSecond };
+      history.steps.push({ step: e.step, epoch: e.epoch, loss: round(e.loss), docsPerSecond: Math.round(e.docsPerSecond) });
+      update(!tty && e.step % p.train.logEvery === 0);
+    } else if (e.type === 'epochEnd') {
+      history.epochs.push({ epoch: e.epoch, step: e.step, loss: round(e.loss) });
+    } else if (e.type === 'checkpoint') {
+      void writeHistory(checkpointDir, history);
+    }
+  };
+
+  try {
+    await consume(
+      tracked.pipe(
+        train(model, {
+          epochs: p.train.epochs,
+          optimizer,
+          seed: p.train.seed,
+          logEvery: tty ? Math.min(5, p.train.logEvery) : p.train.logEvery,
+          ...(p.train.checkpointEvery > 0 ? { checkpoint: { dir: checkpointDir, every: p.train.checkpointEvery, keep: 3, dictionary } } : {}),
+          ...(checkpoint ? { resume: checkpoint } : {}),
+        }),
+      ),
+      signal,
+      undefined,
+      onEvent,
+    );
+    const seconds = (performance.now() - trainStart) / 1000;
+    const docsPerSecond = seconds > 0 ? (position.docs - docsAtStart) / seconds : 0;
+    if (signal.aborted) {
+      // Stopped between two steps: the model and optimizer are exactly at `position`.
+      const snap = snapshotCheckpoint(model as never, optimizer, { ...position }, dictionary);
+      const file = await writeCheckpoint(checkpointDir, snap, 3);
+      await writeHistory(checkpointDir, history);
+      return { interrupted: true, position, seconds, docsPerSecond, checkpointPath: file };
+    }
+    return { interrupted: false, position, seconds, docsPerSecond };
+  } finally {
+    optimizer.dispose();
+  }
+}
+
+async function writeHistory(dir: string, history: LossHistory): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFileAtomic(path.join(dir, HISTORY_FILE), JSON.stringify(history));
+}
+
+/** The loss curve saved with the checkpoints, cut back to the checkpoint's step. */
+async function readHistory(dir: string, step: number): Promise<LossHistory> {
+  try {
+    const h = JSON.parse(await readFile(path.join(dir, HISTORY_FILE), 'utf8')) as LossHistory;
+    return { steps: h.steps.filter((s) => s.step <= step), epochs: h.epochs.filter((e) => e.step <= step) };
+  } catch {
+    return { steps: [], epochs: [] };
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * A resolved pipeline -> the library pieces that run it: source ->
+ * preprocess -> dictionary -> (shuffle) -> batch -> model -> train. Each
+ * piece is a plain library call, so what a pipeline file does can always be
+ * written by hand in TypeScript.
+ */
+import { filter, type Observable } from 'rxjs';
+import { batchBow } from '../batch/bow.js';
+import { shuffle } from '../batch/shuffle.js';
+import type { BowBatch } from '../batch/types.js';
+import { Dictionary } from '../dictionary/dictionary.js';
+import { toBow } from '../dictionary/to-bow.js';
+import { updateDictionary } from '../dictionary/update-dictionary.js';
+import { CorpusflowError } from '../errors.js';
+import { ProdLDA } from '../models/prodlda.js';
+import type { OptimizerSpec } from '../train/optimizers.js';
+import type { TokenizedDocument } from '../sources/types.js';
+import type { ResolvedPipeline } from './resolve.js';
+import { createPreprocess, createSource, type CliSource } from './sources.js';
+
+/** The stages of a pipeline, ready to subscribe. */
+export interface BuiltPipeline {
+  pipeline: ResolvedPipeline;
+  /** The document source; its `stats` report progress (bytesRead / bytesTotal). */
+  source: CliSource;
+  /** source -> preprocess; cold: each subscription reads the input again. */
+  tokens: Observable<TokenizedDocument>;
+}
+
+/** Create the source and preprocessing a pipeline describes. */
+export async function buildPipeline(pipeline: ResolvedPipeline): Promise<BuiltPipeline> {
+  const source = await createSource(pipeline.source);
+  return { pipeline, source, tokens: source.pipe(createPreprocess(pipeline.preprocess)) };
+}
+
+/**
+ * Pass 1 of two-pass training: stream every document into a new Dictionary,
+ * then apply filter_extremes with the pipeline's bounds.
+ *
+ * @param built the pipeline.
+ * @param run subscribes and resolves when the pass is over (lets the caller add progress and cancellation).
+ */
+export async function buildDictionary(built: BuiltPipeline, run: (pass: Observable<unknown>) => Promise<void>): Promise<Dictionary> {
+  const d = built.pipeline.dictionary;
+  if (d.mode !== 'two-pass') {
+    throw new CorpusflowError('INVALID_OPTION', 'dictionary mode "online" is not available in this build', {
+      position: { file: built.pipeline.file, field: 'dictionary.mode' },
+      hint: 'use mode: two-pass',
+    });
+  }
+  const dictionary = new Dictionary();
+  await run(built.tokens.pipe(updateDictionary(dictionary, { pruneAt: d.pruneAt })));
+  dictionary.filterExtremes({ noBelow: d.noBelow, noAbove: d.noAbove, keepN: d.keepN, ...(d.keepTokens ? { keepTokens: d.keepTokens } : {}) });
+  if (dictionary.size === 0) {
+    throw new CorpusflowError('INVALID_OPTION', `the dictionary is empty after filter_extremes (no_below=${d.noBelow}, no_above=${d.noAbove}) over ${dictionary.numDocs} documents`, {
+      position: { file: built.pipeline.file, field: 'dictionary' },
+      hint: 'lower dictionary.no_below or raise dictionary.no_above',
+    });
+  }
+  return dictionary;
+}
+
+export interface BatchOptions {
+  /** Shuffle as the pipeline says (training) or keep input order (inference, metrics). */
+  shuffled: boolean;
+  /** Epoch number of the first subscription, so a resumed run shuffles as the original did. */
+  startEpoch?: number;
+  /** Drop documents with no known token (they carry no signal for training). Default true. */
+  dropEmpty?: boolean;
+  /** Override the batch size (e.g. larger batches for evaluation). */
+  size?: number;
+}
+
+/**
+ * Pass 2: documents -> bags of words -> (shuffled) tensor batches. Cold: each
+ * subscription is one epoch; the consumer disposes each batch.
+ */
+export function bowBatches(built: BuiltPipeline, dictionary: Dictionary, options: BatchOptions): Observable<BowBatch> {
+  const p = built.pipeline;
+  // Built once, not per subscription: shuffle counts its subscriptions to give each epoch a new order.
+  let docs: Observable<{ id: string | number; bow: Array<[number, number]> }> = built.tokens.pipe(toBow(dictionary));
+  if (options.dropEmpty ?? true) docs = docs.pipe(filter((d) => d.bow.length > 0));
+  if (options.shuffled && p.batch.shuffle > 1) {
+    docs = docs.pipe(shuffle({ bufferSize: p.batch.shuffle, seed: p.train.seed, startEpoch: options.startEpoch ?? 0 }));
+  }
+  return docs.pipe(
+    batchBow({ batchSize: options.size ?? p.batch.size, vocabSize: dictionary.size, format: p.batch.format, dropRemainder: options.shuffled && p.batch.dropRemainder }),
+  );
+}
+
+/** A new ProdLDA sized for the dictionary, with the pipeline's settings. */
+export function createModel(pipeline: ResolvedPipeline, vocabSize: number): ProdLDA {
+  const m = pipeline.model;
+  return new ProdLDA({ vocabSize, topics: m.topics, hidden: m.hidden, dropout: m.dropout, alpha: m.alpha, batchNorm: m.batchNorm, seed: pipeline.train.seed });
+}
+
+/** The pipeline's optimizer in the trainer's terms. */
+export function optimizerSpec(pipeline: ResolvedPipeline): OptimizerSpec {
+  const o = pipeline.train.optimizer;
+  return o.kind === 'adam'
+    ? { adam: { learningRate: o.learningRate, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon } }
+    : o.momentum > 0
+      ? { momentum: { learningRate: o.learningRate, momentum: o.momentum } }
+      : { sgd: { learningRate: o.learningRate } };
+}
