@@ -504,18 +504,21 @@ export class Dictionary {
       // With no known keep tokens gensim's keep_tokens branch ranks exactly like the plain one.
       if (keepIds.size === 0) keepIds = undefined;
     }
-    let goodIds: number[] = [];
-    for (const id of this.token2id.values()) {
+    // Ranks are looked up once; sorting positions by rank (ties by position)
+    // is gensim's stable sort by -df over token2id order.
+    const candidates: number[] = [];
+    const ranks: number[] = [];
+    const numDocs = this.numDocs;
+    this.token2id.forEach((id) => {
       const df = dfs.get(id) ?? 0;
-      if ((noBelow <= df && df <= noAboveAbs) || (keepIds !== undefined && keepIds.has(id))) goodIds.push(id);
-    }
-    if (keepIds !== undefined) {
-      const ids = keepIds;
-      const rank = (id: number): number => (ids.has(id) ? this.numDocs : (dfs.get(id) ?? 0));
-      goodIds.sort((a, b) => rank(b) - rank(a));
-    } else {
-      goodIds.sort((a, b) => (dfs.get(b) ?? 0) - (dfs.get(a) ?? 0));
-    }
+      const kept = keepIds !== undefined && keepIds.has(id);
+      if ((noBelow <= df && df <= noAboveAbs) || kept) {
+        candidates.push(id);
+        ranks.push(kept ? numDocs : df);
+      }
+    });
+    const order = candidates.map((_, i) => i).sort((a, b) => ranks[b]! - ranks[a]! || a - b);
+    let goodIds = order.map((i) => candidates[i]!);
     if (keepN !== null && goodIds.length > keepN) goodIds = goodIds.slice(0, keepN);
     return this.filterTokens({ goodIds });
   }
@@ -542,18 +545,19 @@ export class Dictionary {
   filterTokens(options: FilterTokensOptions = {}): this {
     const apply = (keep: (id: number) => boolean): void => {
       const token2id = new Map<string, number>();
-      for (const [token, id] of this.token2id) if (keep(id)) token2id.set(token, id);
+      this.token2id.forEach((id, token) => {
+        if (keep(id)) token2id.set(token, id);
+      });
       this.token2id = token2id;
       this.cfs = filterMap(this.cfs, keep);
       this.dfs = filterMap(this.dfs, keep);
     };
     if (options.badIds !== undefined && options.badIds !== null) {
-      const bad = new Set(options.badIds);
-      apply((id) => !bad.has(id));
+      const bad = idSet(options.badIds);
+      apply((id) => !bad(id));
     }
     if (options.goodIds !== undefined && options.goodIds !== null) {
-      const good = new Set(options.goodIds);
-      apply((id) => good.has(id));
+      apply(idSet(options.goodIds));
     }
     return this.compactify();
   }
@@ -564,21 +568,49 @@ export class Dictionary {
    * @return This dictionary.
    */
   compactify(): this {
-    const sorted = Array.from(this.token2id.values()).sort((a, b) => a - b);
-    const idmap = new Map<number, number>();
-    sorted.forEach((oldId, newId) => idmap.set(oldId, newId));
-    const remap = (id: number): number => {
-      const newId = idmap.get(id);
-      if (newId === undefined) throw new CorpusflowError('DICTIONARY_FORMAT', `Statistics recorded for id ${id}, which has no token`);
-      return newId;
-    };
+    const remap = this.compactIdMap();
     const token2id = new Map<string, number>();
-    for (const [token, id] of this.token2id) token2id.set(token, remap(id));
+    this.token2id.forEach((id, token) => token2id.set(token, remap(id)));
     this.token2id = token2id;
     this.id2tokenCache = new Map();
     this.dfs = remapKeys(this.dfs, remap);
     this.cfs = remapKeys(this.cfs, remap);
     return this;
+  }
+
+  /** compactify's old id → new id: the rank of each id among the sorted ids. */
+  private compactIdMap(): (id: number) => number {
+    const missing = (id: number): never => {
+      throw new CorpusflowError('DICTIONARY_FORMAT', `Statistics recorded for id ${id}, which has no token`);
+    };
+    // Fast path for the usual ids (distinct small non-negative integers): rank by counting, no sort.
+    let max = -1;
+    let small = true;
+    this.token2id.forEach((id) => {
+      if (id >>> 0 !== id) small = false;
+      else if (id > max) max = id;
+    });
+    if (small && max < 4 * this.token2id.size + 65_536) {
+      const rank = new Int32Array(max + 1).fill(-1);
+      let duplicate = false;
+      this.token2id.forEach((id) => {
+        if (rank[id] === -2) duplicate = true;
+        rank[id] = -2;
+      });
+      if (!duplicate) {
+        let next = 0;
+        for (let id = 0; id <= max; id++) if (rank[id] === -2) rank[id] = next++;
+        return (id) => {
+          const newId = rank[id];
+          return newId === undefined || newId < 0 ? missing(id) : newId;
+        };
+      }
+    }
+    // gensim: dict(zip(sorted(ids), range(len(ids)))); with duplicate ids the later rank wins.
+    const sorted = Array.from(this.token2id.values()).sort((a, b) => a - b);
+    const idmap = new Map<number, number>();
+    sorted.forEach((oldId, newId) => idmap.set(oldId, newId));
+    return (id) => idmap.get(id) ?? missing(id);
   }
 
   /**
@@ -776,14 +808,33 @@ export class Dictionary {
 
 function filterMap(map: Map<number, number>, keep: (id: number) => boolean): Map<number, number> {
   const out = new Map<number, number>();
-  for (const [id, v] of map) if (keep(id)) out.set(id, v);
+  map.forEach((v, id) => {
+    if (keep(id)) out.set(id, v);
+  });
   return out;
 }
 
 function remapKeys(map: Map<number, number>, remap: (id: number) => number): Map<number, number> {
   const out = new Map<number, number>();
-  for (const [id, v] of map) out.set(remap(id), v);
+  map.forEach((v, id) => out.set(remap(id), v));
   return out;
+}
+
+/** Membership test for a collection of ids: a flag array for small non-negative ids, else a Set. */
+function idSet(ids: Iterable<number>): (id: number) => boolean {
+  const list = Array.from(ids);
+  let max = -1;
+  for (const id of list) {
+    if (id >>> 0 !== id || id > 4 * list.length + 65_536) {
+      const set = new Set(list);
+      return (x) => set.has(x);
+    }
+    if (id > max) max = id;
+  }
+  const flags = new Uint8Array(max + 1);
+  for (const id of list) flags[id] = 1;
+  // Out-of-range, negative or fractional ids read undefined: not members.
+  return (x) => flags[x] === 1;
 }
 
 async function readFileOrThrow(path: string): Promise<Uint8Array> {
