@@ -53,8 +53,9 @@ export function mapAsync<T, R>(fn: (value: T, index: number) => R | PromiseLike<
         result?: R;
         release: () => void;
       }
-      /** Every value not yet emitted, in input order (started or not). */
-      const slots: Slot[] = [];
+      /** Every value not yet emitted, in input order (started or not), from index `head` on. */
+      let slots: Slot[] = [];
+      let head = 0;
       let started = 0;
       let running = 0;
       let received = 0;
@@ -62,14 +63,20 @@ export function mapAsync<T, R>(fn: (value: T, index: number) => R | PromiseLike<
       let closed = false;
 
       const emitReady = () => {
-        while (!closed && slots.length > 0 && slots[0]!.done) {
-          const slot = slots.shift()!;
-          started--;
+        while (!closed && head < slots.length && slots[head]!.done) {
+          const slot = slots[head]!;
+          slots[head++] = undefined as unknown as Slot;
           subscriber.next(slot.result as R);
           // Release after next() returned: synchronous work downstream is part of "finished".
           slot.release();
         }
-        if (!closed && sourceDone && slots.length === 0) subscriber.complete();
+        // Drop emitted slots now and then instead of shift() per value (O(n) on long queues).
+        if (head > 1024 && head * 2 > slots.length) {
+          slots = slots.slice(head);
+          started -= head;
+          head = 0;
+        }
+        if (!closed && sourceDone && head === slots.length) subscriber.complete();
       };
 
       const startMore = () => {
@@ -114,8 +121,9 @@ export function mapAsync<T, R>(fn: (value: T, index: number) => R | PromiseLike<
       return () => {
         closed = true;
         subscription.unsubscribe();
-        for (const slot of slots) slot.release();
-        slots.length = 0;
+        for (let i = head; i < slots.length; i++) slots[i]!.release();
+        slots = [];
+        head = 0;
       };
     });
 }

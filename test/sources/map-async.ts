@@ -64,3 +64,10 @@ t.test('early unsubscribe with take', async (t) => {
 t.test('invalid concurrency', async (t) => {
   t.throws(() => mapAsync(async (x) => x, { concurrency: 0 }), { code: 'INVALID_OPTION', message: 'Invalid option concurrency: expected a positive integer, got 0' });
 });
+
+t.test('long queues stay ordered (regression: emitted slots are compacted, not shifted one by one)', async (t) => {
+  const n = 5000;
+  const { values } = await collect(from(Array.from({ length: n }, (_, i) => i)).pipe(mapAsync(async (x) => { await Promise.resolve(); return x; }, { concurrency: 7 })));
+  t.equal(values.length, n);
+  t.ok(values.every((v, i) => v === i), 'input order');
+});
