@@ -6,7 +6,7 @@
  *
  * Like gensim, the word is lowercased first (Python `str.lower()`), and positions count code points.
  */
-import { pythonLower } from './unicode.js';
+import { hasSurrogates, pythonLower } from './unicode.js';
 
 const a = 97;
 const b = 98;
@@ -23,35 +23,25 @@ const x = 120;
 const y = 121;
 const z = 122;
 
-const codes = (text: string): number[] => Array.from(text, (ch) => ch.charCodeAt(0));
-
-// Suffixes as code arrays, built once.
-const S = Object.fromEntries(
-  [
-    'sses', 'ies', 'eed', 'ed', 'ing', 'at', 'ate', 'bl', 'ble', 'iz', 'ize', 'y', 'i', 'e',
-    'ational', 'tional', 'tion', 'enci', 'ence', 'anci', 'ance', 'izer', 'bli', 'alli', 'al', 'entli', 'ent',
-    'eli', 'ousli', 'ous', 'ization', 'ation', 'ator', 'alism', 'iveness', 'ive', 'fulness', 'ful', 'ousness',
-    'aliti', 'iviti', 'biliti', 'logi', 'log', 'icate', 'ic', 'ative', '', 'alize', 'iciti', 'ical', 'ness',
-    'er', 'able', 'ible', 'ant', 'ement', 'ment', 'ism', 'iti', 'ion', 'ou',
-  ].map((suffix) => [suffix, codes(suffix)]),
-) as Record<string, number[]>;
-
-/** The stemming state for one word: code points in `buf`, the live end at `k`, a general offset `j`. */
+/**
+ * The stemming state for one word: the word in `b` (one UTF-16 unit per code point, see `stem`),
+ * the live end at `k`, a general offset `j`. As in gensim, `b` may run past `k`.
+ */
 class PorterState {
-  buf: number[] = [];
+  b = '';
   k = 0;
   j = 0;
 
   /** Python indexing: a negative index counts from the end of the whole buffer. */
   private at(index: number): number {
-    return index < 0 ? this.buf[this.buf.length + index]! : this.buf[index]!;
+    return this.b.charCodeAt(index < 0 ? this.b.length + index : index);
   }
 
   /** Consonant at i? 'y' is a consonant at the start or after a vowel (gensim recurses; this loops). */
   private cons(index: number): boolean {
     let negate = false;
     for (let i = index; ; i--) {
-      const ch = this.buf[i]!;
+      const ch = this.b.charCodeAt(i);
       if (ch === a || ch === e || ch === i_ || ch === o || ch === u) return negate;
       if (ch !== y) return !negate;
       if (i === 0) return !negate;
@@ -93,30 +83,28 @@ class PorterState {
   }
 
   private doubleC(j: number): boolean {
-    return j > 0 && this.buf[j] === this.buf[j - 1] && this.cons(j);
+    return j > 0 && this.b.charCodeAt(j) === this.b.charCodeAt(j - 1) && this.cons(j);
   }
 
   private cvc(i: number): boolean {
     if (i < 2 || !this.cons(i) || this.cons(i - 1) || !this.cons(i - 2)) return false;
-    const ch = this.buf[i];
+    const ch = this.b.charCodeAt(i);
     return ch !== w && ch !== x && ch !== y;
   }
 
   private ends(suffix: string): boolean {
-    const sfx = S[suffix]!;
-    const length = sfx.length;
+    const length = suffix.length;
     const k = this.k;
-    if (sfx[length - 1] !== this.buf[k]) return false;
+    if (suffix.charCodeAt(length - 1) !== this.b.charCodeAt(k)) return false;
     if (length > k + 1) return false;
-    for (let q = 0; q < length; q++) if (this.buf[k - length + 1 + q] !== sfx[q]) return false;
+    if (!this.b.startsWith(suffix, k - length + 1)) return false;
     this.j = k - length;
     return true;
   }
 
   private setTo(suffix: string): void {
-    this.buf.length = this.j + 1;
-    for (const ch of S[suffix]!) this.buf.push(ch);
-    this.k = this.buf.length - 1;
+    this.b = this.b.slice(0, this.j + 1) + suffix;
+    this.k = this.b.length - 1;
   }
 
   private r(suffix: string): void {
@@ -124,10 +112,10 @@ class PorterState {
   }
 
   private step1ab(): void {
-    if (this.buf[this.k] === s) {
+    if (this.b.charCodeAt(this.k) === s) {
       if (this.ends('sses')) this.k -= 2;
       else if (this.ends('ies')) this.setTo('i');
-      else if (this.buf[this.k - 1] !== s) this.k -= 1;
+      else if (this.b.charCodeAt(this.k - 1) !== s) this.k -= 1;
     }
     if (this.ends('eed')) {
       if (this.m() > 0) this.k -= 1;
@@ -137,7 +125,7 @@ class PorterState {
       else if (this.ends('bl')) this.setTo('ble');
       else if (this.ends('iz')) this.setTo('ize');
       else if (this.doubleC(this.k)) {
-        const ch = this.buf[this.k - 1];
+        const ch = this.b.charCodeAt(this.k - 1);
         if (ch !== l && ch !== s && ch !== z) this.k -= 1;
       } else if (this.m() === 1 && this.cvc(this.k)) this.setTo('e');
     }
@@ -145,8 +133,7 @@ class PorterState {
 
   private step1c(): void {
     if (this.ends('y') && this.vowelInStem()) {
-      this.buf.length = this.k;
-      this.buf.push(i_);
+      this.b = this.b.slice(0, this.k) + 'i';
     }
   }
 
@@ -193,7 +180,7 @@ class PorterState {
   }
 
   private step3(): void {
-    switch (this.buf[this.k]) {
+    switch (this.b.charCodeAt(this.k)) {
       case e:
         if (this.ends('icate')) this.r('ic');
         else if (this.ends('ative')) this.r('');
@@ -263,17 +250,17 @@ class PorterState {
 
   private step5(): void {
     const k = (this.j = this.k);
-    if (this.buf[k] === e) {
+    if (this.b.charCodeAt(k) === e) {
       const n = this.m();
       if (n > 1 || (n === 1 && !this.cvc(k - 1))) this.k -= 1;
     }
-    if (this.buf[this.k] === l && this.doubleC(this.k) && this.m() > 1) this.k -= 1;
+    if (this.b.charCodeAt(this.k) === l && this.doubleC(this.k) && this.m() > 1) this.k -= 1;
   }
 
-  /** Stem the code points in buf (length ≥ 3); returns how many leading code points remain. */
-  run(cps: number[]): number {
-    this.buf = cps;
-    this.k = cps.length - 1;
+  /** Stem a word of at least three units; returns the stem. */
+  run(word: string): string {
+    this.b = word;
+    this.k = word.length - 1;
     this.j = 0;
     this.step1ab();
     this.step1c();
@@ -281,15 +268,41 @@ class PorterState {
     this.step3();
     this.step4();
     this.step5();
-    return this.k + 1;
+    return this.b.slice(0, this.k + 1);
   }
 }
 
 const state = new PorterState();
 
-function fromCodePoints(cps: number[], n: number): string {
+/**
+ * Astral code points (two UTF-16 units) as one private-use unit each, so that string indices equal Python's
+ * code point indices. The stemmer only compares characters with each other and with ASCII letters,
+ * so any one-to-one stand-in that is not an ASCII letter gives the same result.
+ */
+function stemAstral(word: string): string {
+  const cps = Array.from(word, (ch) => ch.codePointAt(0)!);
+  const present = new Set(cps);
+  const toStandIn = new Map<number, number>();
+  const fromStandIn = new Map<number, string>();
+  let next = 0xe000;
+  let encoded = '';
+  for (const cp of cps) {
+    if (cp <= 0xffff) {
+      encoded += String.fromCharCode(cp);
+      continue;
+    }
+    let unit = toStandIn.get(cp);
+    if (unit === undefined) {
+      while (present.has(next)) next++;
+      unit = next++;
+      toStandIn.set(cp, unit);
+      fromStandIn.set(unit, String.fromCodePoint(cp));
+    }
+    encoded += String.fromCharCode(unit);
+  }
+  const stemmed = encoded.length <= 2 ? encoded : state.run(encoded);
   let out = '';
-  for (let i = 0; i < n; i += 4096) out += String.fromCodePoint(...cps.slice(i, Math.min(n, i + 4096)));
+  for (const ch of stemmed) out += fromStandIn.get(ch.charCodeAt(0)) ?? ch;
   return out;
 }
 
@@ -307,10 +320,10 @@ function fromCodePoints(cps: number[], n: number): string {
  */
 export function stem(word: string): string {
   const lowered = pythonLower(word);
+  if (hasSurrogates(lowered)) return stemAstral(lowered);
   // Unlike the paper, gensim leaves words of one or two code points alone.
-  const cps = Array.from(lowered, (ch) => ch.codePointAt(0)!);
-  if (cps.length <= 2) return lowered;
-  return fromCodePoints(cps, state.run(cps));
+  if (lowered.length <= 2) return lowered;
+  return state.run(lowered);
 }
 
 /**

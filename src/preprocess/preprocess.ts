@@ -11,7 +11,7 @@ import {
   stripTags,
   type Filter,
 } from './filters.js';
-import { StemCache, sharedStemCache } from './porter.js';
+import { stem } from './porter.js';
 import { STOPWORDS } from './stopwords.js';
 import { WHITESPACE_FLAGS, codePointLength, pySplit, pythonLower } from './unicode.js';
 
@@ -30,7 +30,7 @@ import { WHITESPACE_FLAGS, codePointLength, pySplit, pythonLower } from './unico
  * @return the tokens
  */
 export function preprocessString(text: string, filters: readonly Filter[] = DEFAULT_FILTERS): string[] {
-  if (filters === DEFAULT_FILTERS) return defaultPipeline(text, STOPWORDS, 3, sharedStemCache);
+  if (filters === DEFAULT_FILTERS) return defaultPipeline(text, defaultMemo);
   let s = text;
   for (const f of filters) s = f(s);
   return pySplit(s);
@@ -38,57 +38,141 @@ export function preprocessString(text: string, filters: readonly Filter[] = DEFA
 
 const enum Char {
   Other = 0,
-  Space = 1,
-  Punct = 2,
-  Digit = 3,
+  Boundary = 1,
+  Digit = 2,
 }
 
-// One class per UTF-16 unit: Python whitespace, ASCII punctuation (string.punctuation), ASCII digit, other.
+// One class per UTF-16 unit for the default chain: ASCII punctuation (string.punctuation) and Python whitespace
+// end a token, ASCII digits are deleted (strip_numeric), everything else belongs to the token.
 const CLASS = (() => {
   const table = new Uint8Array(0x10000);
-  for (let ch = 0; ch < 0x10000; ch++) if (WHITESPACE_FLAGS[ch]) table[ch] = Char.Space;
-  for (const ch of '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~') table[ch.charCodeAt(0)] = Char.Punct;
+  for (let ch = 0; ch < 0x10000; ch++) if (WHITESPACE_FLAGS[ch]) table[ch] = Char.Boundary;
+  for (const ch of '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~') table[ch.charCodeAt(0)] = Char.Boundary;
   for (let ch = 48; ch <= 57; ch++) table[ch] = Char.Digit;
   return table;
 })();
 
 /**
- * gensim's DEFAULT_FILTERS fused into one pass over the lowercased, tag-stripped text.
- * Why this equals the chain: punctuation runs and whitespace runs both become token boundaries;
- * strip_numeric deletes 0-9 inside a token without ever joining two tokens; then each token is
- * checked against the stop words, then its length, then stemmed.
+ * What the last three default filters make of a token (remove_stopwords, strip_short, stem_text): its stem,
+ * or '' when it is dropped, memoised in an open-addressing table that is looked up straight from the text,
+ * so a token seen before costs a hash and a compare, and no new string. Emptied when three quarters full,
+ * so memory stays bounded on unbounded vocabularies.
  */
-function defaultPipeline(text: string, stopwords: ReadonlySet<string>, minsize: number, cache: StemCache): string[] {
+class TokenMemo {
+  private readonly bits = 18;
+  private readonly mask = (1 << this.bits) - 1;
+  private readonly limit = (3 << this.bits) >> 2;
+  // Filled arrays, not `new Array(n)`: V8 keeps large holey arrays in slow dictionary mode.
+  private keys: Array<string | undefined> = filled(1 << this.bits, undefined);
+  private values: string[] = filled(1 << this.bits, '');
+  private readonly hashes = new Int32Array(1 << this.bits);
+  private size = 0;
+
+  constructor(
+    private readonly stopwords: ReadonlySet<string>,
+    private readonly minsize: number,
+  ) {}
+
+  /** The result for text[start, end), whose hash is `hash` (FNV-1a over its UTF-16 units). */
+  lookup(text: string, start: number, end: number, hash: number): string {
+    const length = end - start;
+    let slot = hash & this.mask;
+    for (;;) {
+      const key = this.keys[slot];
+      if (key === undefined) break;
+      if (this.hashes[slot] === hash && key.length === length && sameUnits(key, text, start)) return this.values[slot]!;
+      slot = (slot + 1) & this.mask;
+    }
+    return this.insert(text.slice(start, end), hash, slot);
+  }
+
+  /** The result for a token given as a string. */
+  get(token: string): string {
+    return this.lookup(token, 0, token.length, hashOf(token, 0, token.length));
+  }
+
+  private insert(token: string, hash: number, slot: number): string {
+    let out: string;
+    if (this.stopwords.has(token)) out = '';
+    else if (token.length < this.minsize || (token.length < 2 * this.minsize && codePointLength(token) < this.minsize)) out = '';
+    else out = stem(token);
+    if (this.size >= this.limit) {
+      this.keys.fill(undefined);
+      this.values.fill('');
+      this.size = 0;
+      slot = hash & this.mask;
+    }
+    this.keys[slot] = token;
+    this.values[slot] = out;
+    this.hashes[slot] = hash;
+    this.size++;
+    return out;
+  }
+}
+
+/** Whether `text` holds `key` at `start` (an inlinable loop; tokens are short). */
+function sameUnits(key: string, text: string, start: number): boolean {
+  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) !== text.charCodeAt(start + i)) return false;
+  return true;
+}
+
+function filled<T>(length: number, value: T): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < length; i++) out.push(value);
+  return out;
+}
+
+function hashOf(text: string, start: number, end: number): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+const defaultMemo = new TokenMemo(STOPWORDS, 3);
+
+/**
+ * gensim's DEFAULT_FILTERS fused into one scan of the lowercased, tag-stripped text. Why this equals the chain:
+ * punctuation runs and whitespace runs both just end tokens; strip_numeric deletes 0-9 inside a token without
+ * ever joining two tokens; then each token is checked against the stop words, then its length, then stemmed,
+ * as remove_stopwords, strip_short and stem_text do in turn.
+ */
+function defaultPipeline(text: string, memo: TokenMemo): string[] {
   const s = stripTags(pythonLower(text));
   const out: string[] = [];
   const n = s.length;
   let start = -1;
-  let piece = ''; // the token so far when digits forced a copy
+  let hash = 0x811c9dc5 | 0;
+  let withDigits = false;
   for (let i = 0; i <= n; i++) {
-    const kind = i < n ? CLASS[s.charCodeAt(i)]! : Char.Space;
+    const c = i < n ? s.charCodeAt(i) : 32;
+    const kind = CLASS[c]!;
     if (kind === Char.Other) {
       if (start < 0) start = i;
+      hash = Math.imul(hash ^ c, 0x01000193);
       continue;
     }
     if (kind === Char.Digit) {
-      if (start >= 0) {
-        piece += s.slice(start, i);
-        start = -1;
-      }
+      if (start < 0) start = i;
+      withDigits = true;
       continue;
     }
-    // a boundary: whitespace, punctuation or the end
-    let token = piece;
-    if (start >= 0) token = piece === '' ? s.slice(start, i) : piece + s.slice(start, i);
-    start = -1;
-    piece = '';
-    if (token === '' || stopwords.has(token)) continue;
-    if (token.length < minsize || (token.length < 2 * minsize && codePointLength(token) < minsize)) continue;
-    const stemmed = cache.stem(token);
+    if (start < 0) continue;
+    let stemmed: string;
+    if (!withDigits) stemmed = memo.lookup(s, start, i, hash);
+    else {
+      // Rare: delete the digits, then look the token up as a string.
+      const token = s.slice(start, i).replace(DIGITS, '');
+      stemmed = token === '' ? '' : memo.get(token);
+    }
     if (stemmed !== '') out.push(stemmed);
+    start = -1;
+    hash = 0x811c9dc5 | 0;
+    withDigits = false;
   }
   return out;
 }
+
+const DIGITS = /[0-9]+/g;
 
 /** Options of `compileFilters`. */
 export interface FilterChainOptions {
@@ -121,8 +205,8 @@ export function compileFilters(
   const isDefault =
     names.length === DEFAULT_FILTER_NAMES.length && names.every((f, i) => f === DEFAULT_FILTER_NAMES[i] || f === DEFAULT_FILTERS[i]);
   if (isDefault) {
-    const cache = stopwords === STOPWORDS && minsize === 3 ? sharedStemCache : new StemCache();
-    return (text) => defaultPipeline(text, stopwords, minsize, cache);
+    const memo = stopwords === STOPWORDS && minsize === 3 ? defaultMemo : new TokenMemo(stopwords, minsize);
+    return (text) => defaultPipeline(text, memo);
   }
   const chain: Filter[] = names.map((f, index) => {
     if (typeof f === 'function') return f;

@@ -128,10 +128,26 @@ LOWER_BMP[CAPITAL_SIGMA] = -3;
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
+// Per BMP unit, whether JavaScript's toLowerCase gives Python's result for it (1 = yes, 2 = no, 0 = not yet known).
+// Measured lazily against the running engine, so a different ICU cannot silently change results.
+const JS_AGREES = new Uint8Array(0x10000);
+
+function jsAgrees(c: number): boolean {
+  let v = JS_AGREES[c]!;
+  if (v === 0) {
+    const m = LOWER_BMP[c]!;
+    const ch = String.fromCharCode(c);
+    const python = m === -1 ? ch : m >= 0 ? String.fromCharCode(m) : undefined;
+    v = (c < 0xd800 || c > 0xdfff) && python !== undefined && ch.toLowerCase() === python ? 1 : 2;
+    JS_AGREES[c] = v;
+  }
+  return v === 1;
+}
+
 /**
  * Python's `str.lower()`: full Unicode lowercasing, including 'İ' → 'i̇' and the final-sigma rule
  * ('Σ' becomes 'ς' at the end of a word), with CPython's Unicode tables.
- * ASCII text takes JavaScript's `toLowerCase` (identical there).
+ * Runs of characters on which JavaScript agrees go through `toLowerCase` in one call.
  * @param s - the text
  * @return the lowercased text
  */
@@ -141,32 +157,26 @@ export function pythonLower(s: string): string {
   let last = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    let rep: string | undefined;
-    if (c < 0x80) {
-      if (c >= 0x41 && c <= 0x5a) rep = String.fromCharCode(c + 32);
-    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+    if (c < 0x80 || jsAgrees(c)) continue;
+    out += s.slice(last, i).toLowerCase();
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
       const d = s.charCodeAt(i + 1);
       if (d >= 0xdc00 && d <= 0xdfff) {
-        rep = LOWER_SPECIAL.get(((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000);
-        if (rep !== undefined) {
-          out += s.slice(last, i) + rep;
-          last = i + 2;
-        }
+        const pair = s.slice(i, i + 2);
+        out += LOWER_SPECIAL.get(((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000) ?? pair;
+        last = i + 2;
         i++;
         continue;
       }
-    } else {
-      const m = LOWER_BMP[c]!;
-      if (m >= 0) rep = String.fromCharCode(m);
-      else if (m === -2) rep = LOWER_SPECIAL.get(c);
-      else if (m === -3) rep = finalSigma(s, i) ? '\u03c2' : '\u03c3';
     }
-    if (rep !== undefined) {
-      out += s.slice(last, i) + rep;
-      last = i + 1;
-    }
+    const m = LOWER_BMP[c]!;
+    if (m >= 0) out += String.fromCharCode(m);
+    else if (m === -2) out += LOWER_SPECIAL.get(c)!;
+    else if (m === -3) out += finalSigma(s, i) ? '\u03c2' : '\u03c3';
+    else out += s[i];
+    last = i + 1;
   }
-  return last === 0 ? s : out + s.slice(last);
+  return last === 0 ? s.toLowerCase() : out + s.slice(last).toLowerCase();
 }
 
 /** Code point ending just before UTF-16 index `i`, and its start index. */
