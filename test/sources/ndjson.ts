@@ -125,6 +125,15 @@ t.test('early unsubscribe closes the file', async (t) => {
   }
 });
 
+t.test('early unsubscribe closes a gzip file too', async (t) => {
+  const p = file('early.ndjson.gz', gzipSync(Buffer.from(many.repeat(20))));
+  const source = ndjsonSource(p, { highWaterMark: 256 });
+  const { values } = await collect(source.pipe(take(2)));
+  t.equal(values.length, 2);
+  t.ok(await eventually(() => openFdsOn(p) === 0), 'fd closed');
+  t.ok(source.stats.bytesRead < (source.stats.bytesTotal ?? 0), 'stopped before the end');
+});
+
 t.test('a downstream error stops reading and closes the file', async (t) => {
   const p = file('downstream.ndjson', many);
   const source = ndjsonSource(p, { highWaterMark: 64 });
