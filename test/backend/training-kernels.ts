@@ -63,15 +63,15 @@ function prodLdaStep(): { loss: number; weights: number[][] } {
     });
   const { value, grads } = tf.variableGrads(lossFn);
   // clip by global norm 1.0
-  const clipped = tf.tidy(() => {
+  const clipped: Array<{ name: string; tensor: tf.Tensor }> = tf.tidy(() => {
     const names = Object.keys(grads);
     const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n]!)))));
     const scale = tf.div(1, tf.maximum(norm, 1));
-    return Object.fromEntries(names.map((n) => [n, tf.mul(grads[n]!, scale)]));
+    return names.map((name) => ({ name, tensor: tf.mul(grads[name]!, scale) }));
   });
   opt.applyGradients(clipped);
   const out = { loss: value.dataSync()[0]!, weights: Object.values(vars).map((v) => Array.from(v.dataSync())) };
-  tf.dispose([value, r, i, c, ...Object.values(grads), ...Object.values(clipped), ...Object.values(vars)]);
+  tf.dispose([value, r, i, c, ...Object.values(grads), ...clipped.map((g) => g.tensor), ...Object.values(vars)]);
   opt.dispose();
   return out;
 }
