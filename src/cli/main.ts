@@ -12,10 +12,12 @@ import { dictionaryCommand } from './dictionary.js';
 import { inspectCommand } from './inspect.js';
 import { preprocessCommand } from './preprocess.js';
 import { runCommand } from './run.js';
+import { inferCommand } from './infer.js';
+import { evaluateCommand } from './evaluate.js';
 import { validateCommand } from './validate.js';
 
 /** Every command, in the order --help lists them. */
-export const COMMANDS: readonly Command[] = [runCommand, validateCommand, inspectCommand, preprocessCommand, dictionaryCommand];
+export const COMMANDS: readonly Command[] = [runCommand, validateCommand, inspectCommand, preprocessCommand, dictionaryCommand, inferCommand, evaluateCommand];
 
 const USAGE_CODES = new Set(['USAGE', 'CONFIG_INVALID', 'INVALID_OPTION']);
 

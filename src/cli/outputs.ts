@@ -19,6 +19,7 @@ import { mapAsync } from '../sources/map-async.js';
 import type { FlowControl } from '../sources/flow.js';
 import type { TokenizedDocument } from '../sources/types.js';
 import { renderReport, type ReportData } from '../report/render.js';
+import type { ResolvedPipeline } from '../config/resolve.js';
 import { consume } from './summary.js';
 
 /** The loss curve, as the trainer reported it. */
@@ -184,10 +185,29 @@ export async function writeRunFiles(dir: string, topics: Topic[], metrics: Metri
   if (report) await writeFileAtomic(path.join(dir, 'report.html'), renderReport(report));
 }
 
-/** Save the model directory and the dictionary. */
-export async function saveModel(dir: string, model: ProdLDA, dictionary: Dictionary): Promise<void> {
+/**
+ * How the model's training text was read and tokenised, saved as model/pipeline.json so
+ * `infer` and `evaluate` tokenise new text the same way.
+ */
+export interface ModelPipelineInfo {
+  name: string;
+  preprocess: ResolvedPipeline['preprocess'];
+  textField: string;
+  idField?: string;
+}
+
+/** Save the model directory (with its dictionary and pipeline.json) and dictionary.txt. */
+export async function saveModel(dir: string, model: ProdLDA, dictionary: Dictionary, pipeline: ResolvedPipeline): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await model.save(path.join(dir, 'model'), dictionary);
+  const modelDir = path.join(dir, 'model');
+  await model.save(modelDir, dictionary);
+  const info: ModelPipelineInfo = {
+    name: pipeline.name,
+    preprocess: pipeline.preprocess,
+    textField: pipeline.source.textField,
+    ...(pipeline.source.idField !== undefined ? { idField: pipeline.source.idField } : {}),
+  };
+  await writeFileAtomic(path.join(modelDir, 'pipeline.json'), JSON.stringify(info, null, 2) + '\n');
   await dictionary.saveAsText(path.join(dir, 'dictionary.txt'));
 }
 

@@ -82,8 +82,7 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
   const show = (f: string) => path.relative(ctx.cwd, f) || '.';
 
   progress.log(`corpusflow: ${pipeline.name}: ${describePipeline(pipeline, ctx.cwd)}`);
-  const backend = await initBackend(pipeline.train.backend);
-  if (options.verbose) progress.log(`corpusflow: backend ${backend}`);
+  const backend = await initBackend(pipeline.train.backend, { log: (line) => progress.log(line) });
   await mkdir(out, { recursive: true });
 
   // A SIGINT while building the dictionary just stops; during training it checkpoints first.
@@ -129,7 +128,7 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
 
       // Evaluation and outputs.
       progress.update({ phase: 'evaluating' }, true);
-      await saveModel(out, model, dictionary);
+      await saveModel(out, model, dictionary, pipeline);
       const topics = model.topics(dictionary, Math.max(pipeline.output.topWords, 25));
       const quality = await topicQuality(topics, built.tokens, { measure: pipeline.evaluate.coherence, topn: pipeline.evaluate.topn });
       const scored = await scoreCorpus(
