@@ -63,7 +63,7 @@ export const e2eBenchmark = {
       settings: [
         `corpus: ${corpus.startsWith(ROOT) ? corpus.slice(ROOT.length + 1) : corpus}, raw emails, field text; both sides stream it from disk`,
         `preprocess_string DEFAULT_FILTERS; filter_extremes(no_below=${s.noBelow}, no_above=${s.noAbove}, keep_n=${s.keepN}); ProdLDA K=${s.topics}, 2x100, dropout 0.2, Adam 2e-3 beta1 0.99; batch ${s.batch}; shuffle buffer ${s.shuffle}; ${epochs} epochs; seed ${s.seed}`,
-        `peer: pass 1 builds the Dictionary from the stream; every epoch re-reads and re-tokenises the file in a torch IterableDataset with 1 DataLoader worker process (so it uses both cores), torch.set_num_threads(${ctx.threads}) in the trainer`,
+        `peer: pass 1 builds the Dictionary from the stream; every epoch re-reads and re-tokenises the file in a torch IterableDataset with 1 DataLoader worker process, and trains with torch.set_num_threads(1): one core each for data and training (on this shared machine torch with ${ctx.threads} threads competing with the worker was several times slower)`,
         `corpusflow: \`corpusflow run\` (two-pass: pass 1 builds the dictionary, later epochs may reuse its token-id cache), wasm backend`,
         'time = wall clock of the whole command (start-up, both passes, all epochs, writing outputs); memory = peak RSS of the whole process tree',
       ],
@@ -73,8 +73,8 @@ export const e2eBenchmark = {
           key: 'peer', side: 'peer', label: 'gensim + PyTorch (streaming)',
           argv: [ctx.python, 'bench/peers/e2e.py', '--input', corpus, '--epochs', epochs, '--topics', String(s.topics), '--batch', String(s.batch),
             '--shuffle', String(s.shuffle), '--no-below', String(s.noBelow), '--no-above', String(s.noAbove), '--keep-n', String(s.keepN),
-            '--threads', String(ctx.threads), '--workers', '1', '--seed', String(s.seed)],
-          env: { OMP_NUM_THREADS: String(ctx.threads), MKL_NUM_THREADS: String(ctx.threads) },
+            '--threads', '1', '--workers', '1', '--seed', String(s.seed)],
+          env: { OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
         },
         {
           key: 'ours', side: 'corpusflow', label: 'corpusflow run',
