@@ -98,6 +98,11 @@ export class VocabTransform {
 /** Python sorts (id, weight) tuples by id, then weight. */
 const SURROGATE = /[\uD800-\uDFFF]/;
 
+/** Reset the per-document counts of the known ids in order[0..n). */
+function clearCounts(docCount: Int32Array, order: Int32Array, n: number): void {
+  for (let i = 0; i < n; i++) if (order[i]! >= 0) docCount[order[i]!] = 0;
+}
+
 function compareBowEntries(a: readonly [number, number], b: readonly [number, number]): number {
   return a[0] - b[0] || a[1] - b[1];
 }
@@ -169,6 +174,10 @@ export class Dictionary {
   private pendingOrder: number[] = [];
   // Per-document scratch, all zero between documents.
   private docCount = new Int32Array(0);
+  private orderBuf = new Int32Array(0);
+  private outIds = new Float64Array(0);
+  private outCounts = new Float64Array(0);
+  private lastMissing: Array<[string, number]> = [];
 
   /**
    * @param documents Optional tokenised documents to add right away.
@@ -282,11 +291,12 @@ export class Dictionary {
   doc2bow(document: Iterable<string>, options: Doc2BowOptions & { returnMissing: true }): BowWithMissing;
   doc2bow(document: Iterable<string>, options: Doc2BowOptions = {}): Bow | BowWithMissing {
     const returnMissing = options.returnMissing === true;
-    const { ids, counts, missing } = this.scan(document, options.allowUpdate === true, returnMissing, 'doc2bow');
-    const bow: Bow = new Array(ids.length);
-    for (let i = 0; i < ids.length; i++) bow[i] = [ids[i]!, counts[i]!];
+    const n = this.scan(document, options.allowUpdate === true, returnMissing, 'doc2bow');
+    const { outIds, outCounts } = this;
+    const bow: Bow = new Array(n);
+    for (let i = 0; i < n; i++) bow[i] = [outIds[i]!, outCounts[i]!];
     bow.sort(compareBowEntries);
-    if (returnMissing) return { bow, missing: new Map(missing) };
+    if (returnMissing) return { bow, missing: new Map(this.lastMissing) };
     return bow;
   }
 
@@ -323,45 +333,46 @@ export class Dictionary {
   /**
    * gensim's doc2bow, step for step: count tokens in first-occurrence order,
    * give unseen tokens ids in code point order, then update statistics in
-   * first-occurrence order. Returns ids and counts in that order (unsorted).
+   * first-occurrence order. Leaves the result, in first-occurrence order
+   * (unsorted), in outIds/outCounts[0..n) and returns n. Scratch buffers are
+   * reused across documents so the hot loop allocates almost nothing.
    */
-  private scan(
-    document: Iterable<string>,
-    allowUpdate: boolean,
-    returnMissing: boolean,
-    method: string,
-  ): { ids: number[]; counts: number[]; missing: Array<[string, number]> | undefined } {
+  private scan(document: Iterable<string>, allowUpdate: boolean, returnMissing: boolean, method: string): number {
     checkDocument(document, method);
     const tokens: readonly string[] = Array.isArray(document) ? document : Array.from(document);
+    const length = tokens.length;
     const token2id = this.token2id;
     // Ids below `cap` index the typed arrays: every existing id of a gap-free
     // dictionary, and every id this document can create.
-    this.ensureCapacity(Math.min(token2id.size + tokens.length, 2 * token2id.size + 65_536));
+    const sizeBefore = token2id.size;
+    if (sizeBefore + length > this.cap) this.ensureCapacity(Math.min(sizeBefore + length, 2 * sizeBefore + 65_536));
     const cap = this.cap;
     const docCount = this.docCount;
+    if (this.orderBuf.length < length) this.orderBuf = new Int32Array(Math.max(length, 2 * this.orderBuf.length));
+    const order = this.orderBuf;
+    let unique = 0;
 
     // Pass 1, counting. `order` is first-occurrence order: an id for a known
     // token, or ~k for otherTokens[k] (an unseen token, or an id off the fast path).
-    const order: number[] = [];
     let otherIndex: Map<string, number> | undefined;
     const otherTokens: string[] = [];
     const otherCounts: number[] = [];
-    for (let i = 0; i < tokens.length; i++) {
-      const w = tokens[i];
-      const id = token2id.get(w!);
+    for (let i = 0; i < length; i++) {
+      const w = tokens[i]!;
+      const id = token2id.get(w);
       if (id !== undefined && id >>> 0 === id && id < cap) {
-        if (docCount[id]++ === 0) order.push(id);
+        if (docCount[id]++ === 0) order[unique++] = id;
         continue;
       }
       if (typeof w !== 'string') {
-        this.clearDocCount(order);
+        clearCounts(docCount, order, unique);
         throw notAString(w, method);
       }
       otherIndex ??= new Map();
       const k = otherIndex.get(w);
       if (k === undefined) {
         otherIndex.set(w, otherTokens.length);
-        order.push(~otherTokens.length);
+        order[unique++] = ~otherTokens.length;
         otherTokens.push(w);
         otherCounts.push(1);
       } else {
@@ -371,7 +382,7 @@ export class Dictionary {
 
     // Pass 2, unseen tokens: new ids in Python's sorted() order (by code point).
     let missing: string[] | undefined;
-    if (allowUpdate || returnMissing) {
+    if (otherTokens.length > 0 && (allowUpdate || returnMissing)) {
       missing = [];
       let astral = false;
       for (let k = 0; k < otherTokens.length; k++) {
@@ -391,17 +402,22 @@ export class Dictionary {
         for (let k = 0; k < missing.length; k++) token2id.set(missing[k]!, token2id.size);
       }
     }
+    if (returnMissing) this.lastMissing = (missing ?? []).map((w): [string, number] => [w, otherCounts[otherIndex!.get(w)!]!]);
 
     // Pass 3, the result in first-occurrence order.
-    let ids: number[] = [];
-    let counts: number[] = [];
+    if (this.outIds.length < unique) {
+      this.outIds = new Float64Array(Math.max(unique, 2 * this.outIds.length));
+      this.outCounts = new Float64Array(this.outIds.length);
+    }
+    const { outIds, outCounts } = this;
+    let n = 0;
     let otherIds: Set<number> | undefined;
     let collision = false;
-    for (let i = 0; i < order.length; i++) {
+    for (let i = 0; i < unique; i++) {
       const e = order[i]!;
       if (e >= 0) {
-        ids.push(e);
-        counts.push(docCount[e]!);
+        outIds[n] = e;
+        outCounts[n++] = docCount[e]!;
         continue;
       }
       const id = token2id.get(otherTokens[~e]!);
@@ -413,49 +429,48 @@ export class Dictionary {
         break;
       }
       otherIds.add(id);
-      ids.push(id);
-      counts.push(otherCounts[~e]!);
+      outIds[n] = id;
+      outCounts[n++] = otherCounts[~e]!;
     }
     if (collision) {
       // gensim builds {id: count}: an id keeps its first position and its last count.
       const dict = new Map<number, number>();
-      for (const e of order) {
+      for (let i = 0; i < unique; i++) {
+        const e = order[i]!;
         if (e >= 0) dict.set(e, docCount[e]!);
         else {
           const id = token2id.get(otherTokens[~e]!);
           if (id !== undefined) dict.set(id, otherCounts[~e]!);
         }
       }
-      ids = Array.from(dict.keys());
-      counts = Array.from(dict.values());
+      n = 0;
+      dict.forEach((count, id) => {
+        outIds[n] = id;
+        outCounts[n++] = count;
+      });
     }
-    this.clearDocCount(order);
+    clearCounts(docCount, order, unique);
 
     // Pass 4, statistics, in first-occurrence order.
     if (allowUpdate) {
       this.numDocs += 1;
-      this.numPos += tokens.length;
-      this.numNnz += ids.length;
+      this.numPos += length;
+      this.numNnz += n;
       const { pendingDf, pendingCf, pendingOrder } = this;
-      for (let i = 0; i < ids.length; i++) {
-        const id = ids[i]!;
+      for (let i = 0; i < n; i++) {
+        const id = outIds[i]!;
         if (id >>> 0 === id && id < cap) {
           if (pendingDf[id]!++ === 0) pendingOrder.push(id);
-          pendingCf[id]! += counts[i]!;
+          pendingCf[id]! += outCounts[i]!;
         } else {
           // Keep the update order exact: everything touched before goes in first.
           this.flushPending();
-          this.cfsMap.set(id, (this.cfsMap.get(id) ?? 0) + counts[i]!);
+          this.cfsMap.set(id, (this.cfsMap.get(id) ?? 0) + outCounts[i]!);
           this.dfsMap.set(id, (this.dfsMap.get(id) ?? 0) + 1);
         }
       }
     }
-    return { ids, counts, missing: missing && returnMissing ? missing.map((w): [string, number] => [w, otherCounts[otherIndex!.get(w)!]!]) : undefined };
-  }
-
-  private clearDocCount(order: number[]): void {
-    const docCount = this.docCount;
-    for (let i = 0; i < order.length; i++) if (order[i]! >= 0) docCount[order[i]!] = 0;
+    return n;
   }
 
   /**
