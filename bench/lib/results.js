@@ -78,7 +78,11 @@ function machineLine(m) {
 export function renderSection(record) {
   const lines = [BEGIN(record.name), `## ${record.name}: ${record.title}`, ''];
   const load = typeof record.loadAverage === 'number' ? ` 1-minute load average ${record.loadAverage} when it started.` : '';
-  lines.push(`Measured ${record.date} on ${machineLine(record.machine)}.${load}${record.issue ? ` Issue ${record.issue}.` : ''}`);
+  const backends = [...new Set(record.runs
+    .filter((r) => r.side === 'corpusflow' && r.result && typeof r.result.backend === 'string')
+    .map((r) => (r.result.wasm_variant ? `${r.result.backend} (${r.result.wasm_variant})` : r.result.backend)))];
+  const backend = backends.length > 0 ? ` corpusflow's tfjs backend: ${backends.join(', ')}.` : '';
+  lines.push(`Measured ${record.date} on ${machineLine(record.machine)}.${backend}${load}${record.issue ? ` Issue ${record.issue}.` : ''}`);
   lines.push('');
   if (record.status !== 'ok') lines.push(`**Status: ${record.status}.**`, '');
   for (const setting of record.settings ?? []) lines.push(`- ${setting}`);

@@ -106,6 +106,13 @@ t.test('a damaged data comment drops that section only', async (t) => {
   t.same([...parsed.keys()], ['dictionary']);
 });
 
+t.test("a section names corpusflow's backend from its runs' results", async (t) => {
+  const r = record('train', 5);
+  r.runs[1]!.result = { docs: 1, seconds: 1, docs_per_s: 1, backend: 'wasm', wasm_variant: 'simd' } as never;
+  t.match(renderSection(r), /corpusflow's tfjs backend: wasm \(simd\)\./);
+  t.notMatch(renderSection(record('dictionary', 5)), /tfjs backend/);
+});
+
 t.test('failed and skipped records render their status', async (t) => {
   const text = renderSection({ ...record('e2e', 1), status: 'skipped', notes: ['not run: bin/corpusflow.js not in the tree yet'], runs: [], figures: [] });
   t.match(text, /\*\*Status: skipped\.\*\*/);
