@@ -111,3 +111,63 @@ for (const backend of ['wasm', 'cpu'] as const) {
     });
   });
 }
+
+// Conv2DBackpropFilter: the filter gradient of conv2d/conv1d, run directly as a kernel so both layouts are covered.
+interface ConvCase {
+  name: string;
+  xShape: [number, number, number, number];
+  filterShape: [number, number, number, number];
+  strides: [number, number];
+  pad: 'valid' | 'same' | number;
+  dataFormat: 'NHWC' | 'NCHW';
+}
+const convCases: ConvCase[] = [
+  { name: '3x3 same, stride 1', xShape: [2, 5, 5, 3], filterShape: [3, 3, 3, 4], strides: [1, 1], pad: 'same', dataFormat: 'NHWC' },
+  { name: '3x3 valid, stride 2', xShape: [2, 7, 6, 2], filterShape: [3, 3, 2, 3], strides: [2, 2], pad: 'valid', dataFormat: 'NHWC' },
+  { name: 'explicit pad 1, stride (1, 2)', xShape: [1, 6, 6, 2], filterShape: [2, 3, 2, 2], strides: [1, 2], pad: 1, dataFormat: 'NHWC' },
+  { name: 'conv1d shape (height 1), kernel 5', xShape: [3, 1, 20, 4], filterShape: [1, 5, 4, 6], strides: [1, 1], pad: 'same', dataFormat: 'NHWC' },
+  { name: 'channels first', xShape: [2, 3, 5, 5], filterShape: [3, 3, 3, 2], strides: [1, 1], pad: 'same', dataFormat: 'NCHW' },
+];
+
+function convOutShape(c: ConvCase): number[] {
+  const info = tf.backend_util.computeConv2DInfo(c.xShape, c.filterShape, c.strides, 1, c.pad, undefined, false, tf.backend_util.convertConv2DDataFormat(c.dataFormat));
+  return info.outShape;
+}
+
+function runConvFilterGrad(c: ConvCase, seed: number): number[] {
+  const rng = createRandom(seed);
+  const dyShape = convOutShape(c);
+  const n = (s: number[]) => s.reduce((a, b) => a * b, 1);
+  // Some exact zeros in x exercise the kernel's skip of zero inputs.
+  const xv = Array.from({ length: n(c.xShape) }, () => (rng.next() < 0.2 ? 0 : rng.next() * 2 - 1));
+  const dyv = Array.from({ length: n(dyShape) }, () => rng.next() * 2 - 1);
+  return tf.tidy(() => {
+    const x = tf.tensor(xv, c.xShape);
+    const dy = tf.tensor(dyv, dyShape);
+    const out = tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { strides: c.strides, pad: c.pad, dataFormat: c.dataFormat, filterShape: c.filterShape }) as tf.Tensor;
+    return Array.from(out.dataSync());
+  });
+}
+
+/** d(sum(conv1d(x, f) * w))/df through tf.grad, as a Conv1D layer's training computes it. */
+function conv1dFilterGrad(): number[] {
+  return tf.tidy(() => {
+    const x = tf.tensor3d(Array.from({ length: 2 * 12 * 3 }, (_, i) => Math.cos(i)), [2, 12, 3]);
+    const w = tf.tensor3d(Array.from({ length: 2 * 12 * 4 }, (_, i) => Math.sin(i * 0.3)), [2, 12, 4]);
+    const g = tf.grad((f: tf.Tensor) => tf.conv1d(x, f as tf.Tensor3D, 1, 'same').mul(w).sum())(tf.ones([3, 3, 4]));
+    return Array.from(g.dataSync());
+  });
+}
+
+t.test('Conv2DBackpropFilter on wasm matches tfjs cpu', async (t) => {
+  await tf.setBackend('cpu');
+  const expectedConv = convCases.map((c) => [1, 2].map((seed) => runConvFilterGrad(c, seed)));
+  const expectedConv1d = conv1dFilterGrad();
+  await initBackend('wasm', { log: false });
+  const base = tf.memory().numTensors;
+  convCases.forEach((c, k) => {
+    [1, 2].forEach((seed, j) => t.ok(close(runConvFilterGrad(c, seed), expectedConv[k]![j]!, 1e-4), `${c.name}, seed ${seed}`));
+  });
+  t.ok(close(conv1dFilterGrad(), expectedConv1d, 1e-4), 'tf.grad through tf.conv1d');
+  t.equal(tf.memory().numTensors, base, 'no tensor leaked');
+});

@@ -76,12 +76,14 @@ function prodLdaStep(): { loss: number; weights: number[][] } {
   return out;
 }
 
-/** One trainOnBatch of a small LayersModel: embedding, conv-free text classifier with batch norm and dropout. */
-async function layersStep(): Promise<{ loss: number; weights: number[][] }> {
+/** One trainOnBatch of a small LayersModel text classifier: embedding, optional conv1d, batch norm, dense softmax. */
+async function layersStep(conv: boolean): Promise<{ loss: number; weights: number[][] }> {
   const model = tf.sequential({
     layers: [
       tf.layers.embedding({ inputDim: V, outputDim: H, inputLength: 6, embeddingsInitializer: tf.initializers.randomUniform({ seed: 1 }) }),
-      tf.layers.globalAveragePooling1d(),
+      ...(conv
+        ? [tf.layers.conv1d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }), tf.layers.globalMaxPooling1d()]
+        : [tf.layers.globalAveragePooling1d()]),
       tf.layers.dense({ units: H, activation: 'softplus', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
       tf.layers.batchNormalization(),
       tf.layers.dense({ units: K, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }),
@@ -116,7 +118,7 @@ async function recordKernels<T>(f: () => T | Promise<T>): Promise<{ result: T; k
 
 const close = (a: number[], b: number[], tol: number) => a.length === b.length && a.every((v, i) => Math.abs(v - b[i]!) <= tol * (1 + Math.abs(b[i]!)));
 
-const steps = { prodLDA: prodLdaStep, 'tfjs LayersModel': layersStep };
+const steps = { prodLDA: prodLdaStep, 'tfjs LayersModel': () => layersStep(false), 'tfjs LayersModel with conv1d': () => layersStep(true) };
 for (const [name, step] of Object.entries(steps)) {
   t.test(`${name}: every kernel of a training step exists on wasm, and wasm matches cpu`, async (t) => {
     await initBackend('cpu', { log: false });
