@@ -11,7 +11,7 @@
  * loop and returns the generator, whose `finally` closes the file.
  */
 import { Observable, type Subscriber } from 'rxjs';
-import { CorpusflowError, isCorpusflowError } from '../errors.js';
+import { CorpusflowError } from '../errors.js';
 import { createAtomicWriteStream, type AtomicWriteStream } from '../io/atomic.js';
 import type { FlowControl } from './flow.js';
 import type { NormalisedSourceOptions } from './options.js';
@@ -173,10 +173,8 @@ async function pump(
     }
   }
   if (signal.aborted) return;
-  if (failure !== undefined) subscriber.error(isCorpusflowError(failure) ? failure : wrapUnknown(failure));
+  // Readers turn their own I/O failures into CorpusflowErrors; anything else
+  // (a user's iterator throwing) is passed on as it is.
+  if (failure !== undefined) subscriber.error(failure);
   else if (completed) subscriber.complete();
-}
-
-function wrapUnknown(e: unknown): CorpusflowError {
-  return new CorpusflowError('IO_ERROR', e instanceof Error ? e.message : String(e), { cause: e });
 }
