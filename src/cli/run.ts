@@ -159,6 +159,7 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
         steps: trained.position.step,
       };
       const shownTopics = topics.map((t) => ({ id: t.id, words: t.words.slice(0, pipeline.output.topWords) }));
+      const topicWord = pipeline.output.report ? topicWordDistributions(model) : [];
       await writeRunFiles(
         out,
         shownTopics,
@@ -183,9 +184,12 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
               ],
               metrics: { ...metrics, coherence_per_topic: '' },
               history,
-              topics: shownTopics,
+              topics: shownTopics.map((t) => ({
+                id: t.id,
+                words: t.words.map((w) => ({ ...w, p: topicWord[t.id]![dictionary.token2id.get(w.token)!] ?? 0 })),
+              })),
               prevalence: scored.prevalence,
-              topicWord: topicWordDistributions(model),
+              topicWord,
             }
           : undefined,
       );
