@@ -37,16 +37,33 @@ class PorterState {
     return this.b.charCodeAt(index < 0 ? this.b.length + index : index);
   }
 
-  /** Consonant at i? 'y' is a consonant at the start or after a vowel (gensim recurses; this loops). */
+  /** The last 'y' whose run start was found, and that start: m() and vowelInStem() ask about i, i+1, ... in turn. */
+  private yAt = -1;
+  private yRunStart = 0;
+
+  /**
+   * Consonant at i? 'y' is a consonant at the start or after a vowel (gensim recurses). Inside a run of
+   * y's the answer alternates from the run's start, which is remembered so that a scan over a long run
+   * ('yyyy…e', a hostile million-character token) stays linear instead of quadratic.
+   */
   private cons(index: number): boolean {
-    let negate = false;
-    for (let i = index; ; i--) {
-      const ch = this.b.charCodeAt(i);
-      if (ch === a || ch === e || ch === i_ || ch === o || ch === u) return negate;
-      if (ch !== y) return !negate;
-      if (i === 0) return !negate;
-      negate = !negate;
+    const ch = this.b.charCodeAt(index);
+    if (ch === a || ch === e || ch === i_ || ch === o || ch === u) return false;
+    if (ch !== y) return true;
+    let start: number;
+    if (this.yAt >= 0 && (this.yAt === index || this.yAt === index - 1)) start = this.yRunStart;
+    else {
+      start = index;
+      while (start > 0 && this.b.charCodeAt(start - 1) === y) start--;
     }
+    this.yAt = index;
+    this.yRunStart = start;
+    const even = (index - start) % 2 === 0;
+    if (start === 0) return even;
+    const before = this.b.charCodeAt(start - 1);
+    const vowelBefore = before === a || before === e || before === i_ || before === o || before === u;
+    // The run's first y is a consonant after a vowel, a vowel after a consonant; then they alternate.
+    return vowelBefore ? even : !even;
   }
 
   /** Number of vowel-consonant sequences in buf[0..j]. */
@@ -103,6 +120,7 @@ class PorterState {
   }
 
   private setTo(suffix: string): void {
+    this.yAt = -1;
     this.b = this.b.slice(0, this.j + 1) + suffix;
     this.k = this.b.length - 1;
   }
@@ -133,6 +151,7 @@ class PorterState {
 
   private step1c(): void {
     if (this.ends('y') && this.vowelInStem()) {
+      this.yAt = -1;
       this.b = this.b.slice(0, this.k) + 'i';
     }
   }
@@ -260,6 +279,7 @@ class PorterState {
   /** Stem a word of at least three units; returns the stem. */
   run(word: string): string {
     this.b = word;
+    this.yAt = -1;
     this.k = word.length - 1;
     this.j = 0;
     this.step1ab();
