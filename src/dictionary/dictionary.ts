@@ -320,6 +320,18 @@ export class Dictionary {
     const order = this.pendingOrder;
     if (order.length === 0) return;
     const { dfsMap, cfsMap, pendingDf, pendingCf } = this;
+    if (dfsMap.size === 0 && cfsMap.size === 0) {
+      // First fold into empty Maps (a fresh build): every id is new, nothing to add to.
+      for (let i = 0; i < order.length; i++) {
+        const id = order[i]!;
+        cfsMap.set(id, pendingCf[id]!);
+        dfsMap.set(id, pendingDf[id]!);
+        pendingCf[id] = 0;
+        pendingDf[id] = 0;
+      }
+      order.length = 0;
+      return;
+    }
     for (let i = 0; i < order.length; i++) {
       const id = order[i]!;
       cfsMap.set(id, (cfsMap.get(id) ?? 0) + pendingCf[id]!);
@@ -357,6 +369,9 @@ export class Dictionary {
     let otherIndex: Map<string, number> | undefined;
     const otherTokens: string[] = [];
     const otherCounts: number[] = [];
+    // Id of each other token: undefined while unseen, a new id once assigned, or an off-path existing id.
+    const otherIdOf: Array<number | undefined> = [];
+    let offPath = false;
     for (let i = 0; i < length; i++) {
       const w = tokens[i]!;
       const id = token2id.get(w);
@@ -375,6 +390,8 @@ export class Dictionary {
         order[unique++] = ~otherTokens.length;
         otherTokens.push(w);
         otherCounts.push(1);
+        otherIdOf.push(id);
+        if (id !== undefined) offPath = true;
       } else {
         otherCounts[k]!++;
       }
@@ -387,7 +404,7 @@ export class Dictionary {
       let astral = false;
       for (let k = 0; k < otherTokens.length; k++) {
         const w = otherTokens[k]!;
-        if (!token2id.has(w)) {
+        if (otherIdOf[k] === undefined) {
           missing.push(w);
           if (!astral && SURROGATE.test(w)) astral = true;
         }
@@ -399,7 +416,11 @@ export class Dictionary {
       }
       if (allowUpdate) {
         // gensim: new id = current size (it assumes ids have no gaps).
-        for (let k = 0; k < missing.length; k++) token2id.set(missing[k]!, token2id.size);
+        for (let k = 0; k < missing.length; k++) {
+          const newId = token2id.size;
+          token2id.set(missing[k]!, newId);
+          otherIdOf[otherIndex!.get(missing[k]!)!] = newId;
+        }
       }
     }
     if (returnMissing) this.lastMissing = (missing ?? []).map((w): [string, number] => [w, otherCounts[otherIndex!.get(w)!]!]);
@@ -420,15 +441,22 @@ export class Dictionary {
         outCounts[n++] = docCount[e]!;
         continue;
       }
-      const id = token2id.get(otherTokens[~e]!);
+      const id = otherIdOf[~e];
       if (id === undefined) continue;
       // Two tokens share an id only when ids have gaps; then take the slow, exact path below.
-      otherIds ??= new Set();
-      if ((id >>> 0 === id && id < cap && docCount[id]! > 0) || otherIds.has(id)) {
+      // New ids are distinct from each other, so only off-path ids need the Set.
+      if (id >>> 0 === id && id < cap && docCount[id]! > 0) {
         collision = true;
         break;
       }
-      otherIds.add(id);
+      if (offPath) {
+        otherIds ??= new Set();
+        if (otherIds.has(id)) {
+          collision = true;
+          break;
+        }
+        otherIds.add(id);
+      }
       outIds[n] = id;
       outCounts[n++] = otherCounts[~e]!;
     }
@@ -439,7 +467,7 @@ export class Dictionary {
         const e = order[i]!;
         if (e >= 0) dict.set(e, docCount[e]!);
         else {
-          const id = token2id.get(otherTokens[~e]!);
+          const id = otherIdOf[~e];
           if (id !== undefined) dict.set(id, otherCounts[~e]!);
         }
       }
