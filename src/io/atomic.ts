@@ -146,7 +146,9 @@ export class AtomicWriteStream extends Writable {
   commit(): Promise<void> {
     return new Promise((resolve, reject) => {
       if (this.committed) return resolve();
-      if (this.destroyed) return reject(new CorpusflowError('IO_ERROR', `Cannot commit ${this.path}: the stream was aborted`, { position: { file: this.path } }));
+      if (this.destroyed) {
+        return reject(this.errored ?? new CorpusflowError('IO_ERROR', `Cannot commit ${this.path}: the stream was aborted`, { position: { file: this.path } }));
+      }
       const onError = (e: Error) => {
         this.off('finish', onFinish);
         reject(e);
