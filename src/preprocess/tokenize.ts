@@ -22,7 +22,32 @@ const NON_ASCII = /[^\x00-\x7f]/;
  */
 export function deaccent(text: string): string {
   if (!NON_ASCII.test(text)) return text;
-  return text.normalize('NFD').replace(RE_MN, '').normalize('NFC');
+  if (!LONG_MARK_RUN.test(text)) return text.normalize('NFD').replace(RE_MN, '').normalize('NFC');
+  return deaccentLongMarkRuns(text);
+}
+
+// Canonical reordering sorts each run of combining marks by insertion, so normalising a run of n marks
+// costs n² (a hostile run of a million marks takes hours, in ICU as in CPython). Runs longer than this are
+// cut into slices by a separator, as Unicode's Stream-Safe Text Format (UAX #15) does after 30 marks.
+const MARK_SLICE = 64;
+const LONG_MARK_RUN = new RegExp(`\\p{M}{${MARK_SLICE + 1}}`, 'u');
+const MARK_SLICES = new RegExp(`\\p{M}{${MARK_SLICE}}(?=\\p{M})`, 'gu');
+
+/**
+ * deaccent for text with a run of more than MARK_SLICE combining marks: a noncharacter absent from the
+ * text goes after every MARK_SLICE marks of such runs, and comes out after NFC. It is a starter, so marks
+ * are reordered only within their slice. The result is exact when such runs hold only nonspacing marks
+ * (Mn), which deaccent removes anyway; other marks in them are reordered only within their slices.
+ */
+function deaccentLongMarkRuns(text: string): string {
+  let separator = 0xfdd0;
+  while (separator < 0xfdef && text.includes(String.fromCharCode(separator))) separator++;
+  const mark = String.fromCharCode(separator);
+  const stripped = text.replace(MARK_SLICES, (run) => run + mark).normalize('NFD').replace(RE_MN, '');
+  const joined = stripped.split(mark).join('');
+  // Usually the long runs were nonspacing marks and are gone: compose exactly, without separators.
+  if (!LONG_MARK_RUN.test(joined)) return joined.normalize('NFC');
+  return stripped.normalize('NFC').split(mark).join('');
 }
 
 /** Options of `tokenize`. */
