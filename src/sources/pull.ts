@@ -38,7 +38,26 @@ export function emptyStats(): SourceStats {
 
 /**
  * A cold Observable of documents read by a {@link Reader}. Each subscription
- * is one epoch from the start of the input.
+ * is one epoch from the start of the input; `stats` are those of the latest.
+ *
+ * Like a librarian who fetches the next book only when you hand back the last
+ * one: nothing piles up on the desk, however big the library.
+ *
+ * The sources (`ndjsonSource`, `csvSource`, `textSource`, `fromDocuments`)
+ * return one; build your own for another format by passing a reader.
+ *
+ * ## Example
+ * ```ts
+ * import { ndjsonSource, mapAsync } from 'corpusflow';
+ * const docs = ndjsonSource('corpus.ndjson', { onError: 'skip' });
+ * docs.pipe(mapAsync(embed, { flow: docs.flow, concurrency: 2 })).subscribe({
+ *   complete: () => console.log(docs.description, docs.stats),
+ * });
+ * ```
+ *
+ * @param description One line for summaries, e.g. `ndjson(data/x.ndjson.gz)`.
+ * @param options Normalised source options (error policy, dead letter, flow control).
+ * @param reader Opens the input per subscription and yields batches of documents or record errors.
  */
 export class PullSource extends Observable<Document> implements Source<Document> {
   readonly description: string;
