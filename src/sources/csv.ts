@@ -137,12 +137,16 @@ async function* readCsv(
   let sawInvalidUtf8 = false;
   let validator = new TextDecoder('utf-8', { fatal: true });
 
-  const positionOf = (endLine: number, endByte: number, raw: string): ErrorPosition => ({
-    file: path,
-    line: startLine(endLine, raw),
-    record: recordNumber,
-    byte: Math.max(0, endByte - Buffer.byteLength(raw)),
-  });
+  /** Where the previous record ended: the next one cannot start before it. */
+  let lastEnd = 0;
+  const positionOf = (endLine: number, endByte: number, raw: string): ErrorPosition => {
+    // csv-parse reports where a record ended; for some errors (an unclosed
+    // quote) its offset is not the end, so fall back to the previous record's end.
+    const start = endByte - Buffer.byteLength(raw);
+    const byte = start >= lastEnd ? start : lastEnd;
+    lastEnd = Math.max(lastEnd, endByte);
+    return { file: path, line: startLine(endLine, raw), record: recordNumber, byte };
+  };
 
   const onSkip = (err: CsvError, chunk: string) => {
     recordNumber++;

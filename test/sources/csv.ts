@@ -70,6 +70,13 @@ t.test('bad rows: skip counts and dead-letters them', async (t) => {
   t.equal(dead[0].byte, bad.indexOf('3,x'));
 });
 
+t.test('an unclosed quote points at the row it opens (regression: byte was 0)', async (t) => {
+  const content = 'id,text\n1,fine\n2,"open\n3,never\n';
+  const { values, error } = await collect(csvSource(file('unclosed.csv', content)));
+  t.same(values.map((d) => d.id), ['1']);
+  t.match(error, { code: 'CSV_PARSE', position: { line: 3, record: 2, byte: content.indexOf('2,"open') } });
+});
+
 t.test('missing text column and invalid UTF-8', async (t) => {
   const p = file('nocol.csv', 'id,body\n1,x\n');
   const { error } = await collect(csvSource(p));
