@@ -134,6 +134,15 @@ t.test('early unsubscribe closes a gzip file too', async (t) => {
   t.ok(source.stats.bytesRead < (source.stats.bytesTotal ?? 0), 'stopped before the end');
 });
 
+t.test('the dead letter is finalised when the subscriber leaves early', async (t) => {
+  const p = file('dl-early.ndjson', 'oops\n{"x":1}\n{"text":"a"}\n' + many);
+  const deadLetter = join(dir, 'dl-early-dead.ndjson');
+  const { values } = await collect(ndjsonSource(p, { onError: 'skip', deadLetter }).pipe(take(1)));
+  t.same(values.map((d) => d.text), ['a']);
+  t.ok(await eventually(() => existsSync(deadLetter)), 'renamed into place after unsubscribe');
+  t.same(readFileSync(deadLetter, 'utf8').trim().split('\n').map((l) => JSON.parse(l).code), ['INVALID_JSON', 'MISSING_FIELD']);
+});
+
 t.test('a downstream error stops reading and closes the file', async (t) => {
   const p = file('downstream.ndjson', many);
   const source = ndjsonSource(p, { highWaterMark: 64 });
