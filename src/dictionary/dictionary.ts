@@ -95,7 +95,7 @@ export class VocabTransform {
   }
 }
 
-/** Python sorts (id, weight) tuples by id, then weight. */
+/** Any UTF-16 surrogate: the only units where UTF-16 order and code point order can disagree. */
 const SURROGATE = /[\uD800-\uDFFF]/;
 
 /** Reset the per-document counts of the known ids in order[0..n). */
@@ -103,6 +103,7 @@ function clearCounts(docCount: Int32Array, order: Int32Array, n: number): void {
   for (let i = 0; i < n; i++) if (order[i]! >= 0) docCount[order[i]!] = 0;
 }
 
+/** Python sorts (id, weight) tuples by id, then weight. */
 function compareBowEntries(a: readonly [number, number], b: readonly [number, number]): number {
   return a[0] - b[0] || a[1] - b[1];
 }
@@ -149,6 +150,9 @@ function checkNumber(name: string, value: unknown): void {
  * dict.filterExtremes({ noBelow: 2, noAbove: 1 });
  * await dict.saveAsText('dict.txt');   // loads in gensim with Dictionary.load_from_text
  * ```
+ *
+ * **Warning:** memory grows with the vocabulary (not with the number of
+ * documents); `pruneAt` caps it on huge corpora, as in gensim.
  */
 export class Dictionary {
   /** token → id. Iterates in the order tokens were added, as gensim's dict does. */
@@ -273,6 +277,8 @@ export class Dictionary {
 
   /**
    * Add one tokenised document: `doc2bow(document, {allowUpdate: true})` without building the result.
+   * Its dfs/cfs counts reach the Maps on the next read of `dict.dfs` / `dict.cfs`, so read
+   * them through the dictionary rather than keeping a reference across additions.
    *
    * @param document Tokens of one document.
    */

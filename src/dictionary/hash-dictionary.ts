@@ -77,8 +77,8 @@ export interface HashDictionaryOptions {
  * ## Example
  * ```ts
  * import { HashDictionary } from 'corpusflow';
- * const dict = new HashDictionary({ idRange: 32000, debug: false });
- * dict.doc2bow(['human', 'computer', 'human']); // [[id1, ...], [id2, ...]] with ids < 32000, as gensim gives
+ * const dict = new HashDictionary(null, { idRange: 32000, debug: false });
+ * dict.doc2bow(['human', 'computer', 'interface']); // [[10608, 1], [12466, 1], [31002, 1]], the ids gensim gives
  * ```
  */
 export class HashDictionary {

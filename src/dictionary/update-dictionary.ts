@@ -34,7 +34,8 @@ export function atDocument(e: unknown, record: number, id: unknown): unknown {
  *
  * ## Example
  * ```ts
- * import { Dictionary, ndjsonSource, preprocess, updateDictionary, lastValueFrom } from 'corpusflow';
+ * import { lastValueFrom } from 'rxjs';
+ * import { Dictionary, ndjsonSource, preprocess, updateDictionary } from 'corpusflow';
  * const dict = new Dictionary();
  * await lastValueFrom(ndjsonSource('corpus.ndjson').pipe(preprocess(), updateDictionary(dict)));
  * dict.filterExtremes();
