@@ -364,9 +364,12 @@ export class StemCache {
   stem(word: string): string {
     let hit = this.cache.get(word);
     if (hit === undefined) {
-      hit = stem(word);
+      // Copies, not slices: V8 keeps a word cut from a document as a view of the whole document, so a
+      // cached slice would pin every document that brought a new word (100,000 of them at most).
+      const key = detach(word);
+      hit = detach(stem(word));
       if (this.cache.size >= this.maxSize) this.cache.clear();
-      this.cache.set(word, hit);
+      this.cache.set(key, hit);
     }
     return hit;
   }
@@ -375,6 +378,12 @@ export class StemCache {
   get size(): number {
     return this.cache.size;
   }
+}
+
+/** A flat copy of `s` that does not share memory with the string it was cut from. */
+function detach(s: string): string {
+  // Concatenation makes a new string and slicing it flattens that copy; the parent is not kept.
+  return s.length < 13 ? s : (' ' + s).slice(1);
 }
 
 /** The shared cache used by `stemText` and the default preprocessing. */
