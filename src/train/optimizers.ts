@@ -106,16 +106,17 @@ export abstract class Optimizer {
   }
 
   /**
-   * Zero the optimizer state of some rows (axis 0) of `v`: a recycled vocabulary
+   * Zero the optimizer state of some rows of `v`: a recycled vocabulary
    * row must not inherit the momentum of the token that held it before.
+   * @param axis the axis the rows are counted along. Default 0.
    */
-  resetRows(v: tf.Variable, rows: number[]): void {
+  resetRows(v: tf.Variable, rows: number[], axis = 0): void {
     const slots = this.state.get(v);
     if (!slots || rows.length === 0) return;
     tf.tidy(() => {
-      const keep = new Float32Array(v.shape[0]!).fill(1);
+      const keep = new Float32Array(v.shape[axis]!).fill(1);
       for (const r of rows) keep[r] = 0;
-      const mask = tf.tensor(keep, [v.shape[0]!, ...v.shape.slice(1).map(() => 1)]);
+      const mask = tf.tensor(keep, v.shape.map((n, i) => (i === axis ? n : 1)));
       for (const s of slots) s.assign(tf.mul(s, mask));
     });
   }
