@@ -79,7 +79,10 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
   const progress = new Progress(ctx.stderr, Boolean(ctx.stderr.isTTY));
   const out = pipeline.output.dir;
   const checkpointDir = path.join(out, CHECKPOINT_DIR);
-  const show = (f: string) => path.relative(ctx.cwd, f) || '.';
+  const show = (f: string) => {
+    const rel = path.relative(ctx.cwd, f);
+    return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? f : rel;
+  };
 
   progress.log(`corpusflow: ${pipeline.name}: ${describePipeline(pipeline, ctx.cwd)}`);
   const backend = await initBackend(pipeline.train.backend, { log: (line) => progress.log(line) });

@@ -137,7 +137,7 @@ export function describePipeline(p: ResolvedPipeline, cwd = process.cwd()): stri
   const srcArgs = [show(src.path)];
   if (src.kind === 'ndjson' || src.kind === 'csv') {
     if (src.textField !== 'text') srcArgs.push(`text=${src.textField}`);
-    if (src.idField) srcArgs.push(`id=${src.idField}`);
+    if (src.idField && src.idField !== 'id') srcArgs.push(`id=${src.idField}`);
   }
   if (src.onError === 'skip') srcArgs.push('on_error=skip');
   stages.push(`${src.kind}(${srcArgs.join(', ')})`);

@@ -3,6 +3,8 @@
  * operator. Shared by pipeline runs and the `preprocess` / `dictionary` /
  * `infer` CLI stages, so a flag and a pipeline key mean exactly the same thing.
  */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { OperatorFunction } from 'rxjs';
 import { csvSource } from '../sources/csv.js';
 import { ndjsonSource } from '../sources/ndjson.js';
@@ -23,6 +25,8 @@ export type CliSource = PullSource;
  * @return A cold, re-subscribable source.
  */
 export async function createSource(spec: ResolvedSource): Promise<CliSource> {
+  // the dead-letter file is written atomically next to its final name, so its directory must exist
+  if (spec.deadLetter !== undefined) await mkdir(path.dirname(path.resolve(spec.deadLetter)), { recursive: true });
   const common = {
     text: spec.textField,
     ...(spec.idField !== undefined ? { id: spec.idField } : {}),
