@@ -339,7 +339,16 @@ function stemAstral(word: string): string {
  * @return the stem
  */
 export function stem(word: string): string {
-  const lowered = pythonLower(word);
+  return stemLowercase(pythonLower(word));
+}
+
+/**
+ * `stem` for a word that is already the result of Python's `str.lower()` (lowercasing is idempotent on every
+ * code point, and such text holds no capital sigma), which skips the second lowercasing.
+ * @param lowered - one lowercased token
+ * @return the stem
+ */
+export function stemLowercase(lowered: string): string {
   if (hasSurrogates(lowered)) return stemAstral(lowered);
   // Unlike the paper, gensim leaves words of one or two code points alone.
   if (lowered.length <= 2) return lowered;

@@ -11,7 +11,7 @@ import {
   stripTags,
   type Filter,
 } from './filters.js';
-import { stem } from './porter.js';
+import { stemLowercase } from './porter.js';
 import { STOPWORDS } from './stopwords.js';
 import { WHITESPACE_FLAGS, codePointLength, pySplit, pythonLower } from './unicode.js';
 
@@ -63,39 +63,59 @@ class TokenMemo {
   private readonly mask = (1 << this.bits) - 1;
   private readonly limit = (3 << this.bits) >> 2;
   // Filled arrays, not `new Array(n)`: V8 keeps large holey arrays in slow dictionary mode.
-  private keys: Array<string | undefined> = filled(1 << this.bits, undefined);
-  private values: string[] = filled(1 << this.bits, '');
+  private readonly keys: Array<string | undefined> = filled(1 << this.bits, undefined);
+  private readonly values: string[] = filled(1 << this.bits, '');
   private readonly hashes = new Int32Array(1 << this.bits);
   private size = 0;
+  // A small direct-mapped front table for the most frequent tokens (Zipf: a few thousand words make up most
+  // of a text); it stays in the CPU cache, where the big table's entries are scattered over megabytes.
+  private readonly frontKeys: Array<string | undefined> = filled(FRONT_SIZE, undefined);
+  private readonly frontValues: string[] = filled(FRONT_SIZE, '');
+  private readonly frontHashes = new Int32Array(FRONT_SIZE);
 
   constructor(
     private readonly stopwords: ReadonlySet<string>,
-    private readonly minsize: number,
+    readonly minsize: number,
   ) {}
 
-  /** The result for text[start, end), whose hash is `hash` (FNV-1a over its UTF-16 units). */
-  lookup(text: string, start: number, end: number, hash: number): string {
-    const length = end - start;
+  /**
+   * The result for text[start, end) with its ASCII digits deleted (strip_numeric): `length` units remain,
+   * `hash` is FNV-1a over them, `digits` says whether any were deleted.
+   */
+  lookup(text: string, start: number, end: number, length: number, hash: number, digits: boolean): string {
+    const front = (hash >>> 19) & (FRONT_SIZE - 1);
+    const frontKey = this.frontKeys[front];
+    if (this.frontHashes[front] === hash && frontKey !== undefined && frontKey.length === length && same(frontKey, text, start, digits)) {
+      return this.frontValues[front]!;
+    }
     let slot = hash & this.mask;
+    let out: string | undefined;
+    let key: string | undefined;
     for (;;) {
-      const key = this.keys[slot];
+      key = this.keys[slot];
       if (key === undefined) break;
-      if (this.hashes[slot] === hash && key.length === length && sameUnits(key, text, start)) return this.values[slot]!;
+      if (this.hashes[slot] === hash && key.length === length && same(key, text, start, digits)) {
+        out = this.values[slot]!;
+        break;
+      }
       slot = (slot + 1) & this.mask;
     }
-    return this.insert(text.slice(start, end), hash, slot);
-  }
-
-  /** The result for a token given as a string. */
-  get(token: string): string {
-    return this.lookup(token, 0, token.length, hashOf(token, 0, token.length));
+    if (out === undefined) {
+      // First sight: not promoted to the front table, so one-off tokens (ids, base64) do not evict frequent ones.
+      key = digits ? text.slice(start, end).replace(DIGITS, '') : text.slice(start, end);
+      return this.insert(key, hash, slot);
+    }
+    this.frontKeys[front] = key;
+    this.frontValues[front] = out;
+    this.frontHashes[front] = hash;
+    return out;
   }
 
   private insert(token: string, hash: number, slot: number): string {
     let out: string;
     if (this.stopwords.has(token)) out = '';
     else if (token.length < this.minsize || (token.length < 2 * this.minsize && codePointLength(token) < this.minsize)) out = '';
-    else out = stem(token);
+    else out = stemLowercase(token);
     if (this.size >= this.limit) {
       this.keys.fill(undefined);
       this.values.fill('');
@@ -110,22 +130,27 @@ class TokenMemo {
   }
 }
 
-/** Whether `text` holds `key` at `start` (an inlinable loop; tokens are short). */
-function sameUnits(key: string, text: string, start: number): boolean {
-  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) !== text.charCodeAt(start + i)) return false;
+/** Whether `text` holds `key` at `start`, skipping ASCII digits in `text` when `digits` (an inlinable loop; tokens are short). */
+function same(key: string, text: string, start: number, digits: boolean): boolean {
+  if (!digits) {
+    for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) !== text.charCodeAt(start + i)) return false;
+    return true;
+  }
+  let j = start;
+  for (let i = 0; i < key.length; i++, j++) {
+    let c = text.charCodeAt(j);
+    while (c >= 48 && c <= 57) c = text.charCodeAt(++j);
+    if (key.charCodeAt(i) !== c) return false;
+  }
   return true;
 }
+
+const FRONT_SIZE = 8192;
 
 function filled<T>(length: number, value: T): T[] {
   const out: T[] = [];
   for (let i = 0; i < length; i++) out.push(value);
   return out;
-}
-
-function hashOf(text: string, start: number, end: number): number {
-  let h = 0x811c9dc5 | 0;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h;
 }
 
 const defaultMemo = new TokenMemo(STOPWORDS, 3);
@@ -140,38 +165,41 @@ function defaultPipeline(text: string, memo: TokenMemo): string[] {
   const s = stripTags(pythonLower(text));
   const out: string[] = [];
   const n = s.length;
+  const minsize = memo.minsize;
   let start = -1;
-  let hash = 0x811c9dc5 | 0;
-  let withDigits = false;
+  let letters = 0; // units of the token other than digits
+  let hash = FNV_OFFSET;
+  let digits = false;
   for (let i = 0; i <= n; i++) {
     const c = i < n ? s.charCodeAt(i) : 32;
     const kind = CLASS[c]!;
     if (kind === Char.Other) {
       if (start < 0) start = i;
-      hash = Math.imul(hash ^ c, 0x01000193);
+      letters++;
+      hash = Math.imul(hash ^ c, FNV_PRIME);
       continue;
     }
     if (kind === Char.Digit) {
       if (start < 0) start = i;
-      withDigits = true;
+      digits = true;
       continue;
     }
     if (start < 0) continue;
-    let stemmed: string;
-    if (!withDigits) stemmed = memo.lookup(s, start, i, hash);
-    else {
-      // Rare: delete the digits, then look the token up as a string.
-      const token = s.slice(start, i).replace(DIGITS, '');
-      stemmed = token === '' ? '' : memo.get(token);
+    // Fewer units than minsize means fewer code points too: strip_short drops it, no lookup needed.
+    if (letters >= minsize) {
+      const stemmed = memo.lookup(s, start, i, letters, hash, digits);
+      if (stemmed !== '') out.push(stemmed);
     }
-    if (stemmed !== '') out.push(stemmed);
     start = -1;
-    hash = 0x811c9dc5 | 0;
-    withDigits = false;
+    letters = 0;
+    hash = FNV_OFFSET;
+    digits = false;
   }
   return out;
 }
 
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
 const DIGITS = /[0-9]+/g;
 
 /** Options of `compileFilters`. */
