@@ -104,8 +104,10 @@ t.test('slow async consumer over a large file: bounded read-ahead, flat RSS', as
   const bound = 32;
   const flow = new FlowControl({ highWaterMark: bound });
   const source = ndjsonSource(path, { flow, highWaterMark: chunk });
-  const rssBefore = process.memoryUsage().rss;
-  let peakRss = rssBefore;
+  // Baseline after a warm-up (the first 4 MiB): "flat" means no growth with the
+  // amount read once the pipeline runs, not that a fresh heap stays small.
+  let rssBefore = 0;
+  let peakRss = 0;
   let consumed = 0;
   let maxAheadBytes = 0;
   await new Promise<void>((done, fail) =>
@@ -115,7 +117,8 @@ t.test('slow async consumer over a large file: bounded read-ahead, flat RSS', as
         next: () => {
           consumed++;
           maxAheadBytes = Math.max(maxAheadBytes, source.stats.bytesRead - consumed * docBytes);
-          if (consumed % 2048 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
+          if (consumed === 4096) rssBefore = peakRss = process.memoryUsage().rss;
+          else if (consumed % 2048 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
         },
         error: fail,
         complete: done,
@@ -125,7 +128,8 @@ t.test('slow async consumer over a large file: bounded read-ahead, flat RSS', as
   // At most one chunk read but not yet parsed, plus `bound` documents held downstream.
   t.ok(maxAheadBytes <= chunk + bound * docBytes, `read ahead ${maxAheadBytes} bytes <= ${chunk + bound * docBytes}`);
   const growthMiB = (peakRss - rssBefore) / 2 ** 20;
-  t.ok(growthMiB < 48, `RSS grew ${growthMiB.toFixed(1)} MiB while streaming 64 MiB (bound 48)`);
+  // Measured: 17–34 MiB with flow control, 83 MiB without it (read-ahead then reaches ~27 MB).
+  t.ok(growthMiB < 56, `RSS grew ${growthMiB.toFixed(1)} MiB while streaming the next 60 MiB (bound 56)`);
 });
 
 t.test('unsubscribing while the source waits for credit closes the file', async (t) => {
