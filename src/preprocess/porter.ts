@@ -389,8 +389,13 @@ export class StemCache {
   }
 }
 
-/** A flat copy of `s` that does not share memory with the string it was cut from. */
-function detach(s: string): string {
+/**
+ * A flat copy of `s` that does not share memory with the string it was cut from. Caches that keep words
+ * need it: V8 keeps a slice of 13+ units as a view of its whole parent, so a cached word would pin its document.
+ * @param s - a word, usually cut from a document
+ * @return an equal string that owns its characters
+ */
+export function detach(s: string): string {
   // Concatenation makes a new string and slicing it flattens that copy; the parent is not kept.
   return s.length < 13 ? s : (' ' + s).slice(1);
 }

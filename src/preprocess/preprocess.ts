@@ -11,7 +11,7 @@ import {
   stripTags,
   type Filter,
 } from './filters.js';
-import { stemLowercase } from './porter.js';
+import { detach, stemLowercase } from './porter.js';
 import { STOPWORDS } from './stopwords.js';
 import { WHITESPACE_FLAGS, codePointLength, pySplit, pythonLower } from './unicode.js';
 
@@ -102,7 +102,8 @@ class TokenMemo {
     }
     if (out === undefined) {
       // First sight: not promoted to the front table, so one-off tokens (ids, base64) do not evict frequent ones.
-      key = digits ? text.slice(start, end).replace(DIGITS, '') : text.slice(start, end);
+      // Detached: a slice would keep the whole document alive for as long as the table holds the token.
+      key = detach(digits ? text.slice(start, end).replace(DIGITS, '') : text.slice(start, end));
       return this.insert(key, hash, slot);
     }
     this.frontKeys[front] = key;
