@@ -59,13 +59,14 @@ const CLASS = (() => {
  * so memory stays bounded on unbounded vocabularies.
  */
 class TokenMemo {
-  private readonly bits = 18;
-  private readonly mask = (1 << this.bits) - 1;
-  private readonly limit = (3 << this.bits) >> 2;
+  // Starts small and doubles up to MAX_BITS, so short corpora do not pay for (or garbage-collect) a big table.
+  private bits = 12;
+  private mask = (1 << this.bits) - 1;
+  private limit = (3 << this.bits) >> 2;
   // Filled arrays, not `new Array(n)`: V8 keeps large holey arrays in slow dictionary mode.
-  private readonly keys: Array<string | undefined> = filled(1 << this.bits, undefined);
-  private readonly values: string[] = filled(1 << this.bits, '');
-  private readonly hashes = new Int32Array(1 << this.bits);
+  private keys: Array<string | undefined> = filled(1 << this.bits, undefined);
+  private values: string[] = filled(1 << this.bits, '');
+  private hashes = new Int32Array(1 << this.bits);
   private size = 0;
   // A small direct-mapped front table for the most frequent tokens (Zipf: a few thousand words make up most
   // of a text); it stays in the CPU cache, where the big table's entries are scattered over megabytes.
@@ -112,16 +113,39 @@ class TokenMemo {
     return out;
   }
 
+  /** Rehash into a table of 2^bits slots, keeping the entries or (at the size cap) dropping them all. */
+  private resize(bits: number, keep = true): void {
+    const { keys, values, hashes } = this;
+    this.bits = bits;
+    this.mask = (1 << bits) - 1;
+    this.limit = (3 << bits) >> 2;
+    this.keys = filled(1 << bits, undefined);
+    this.values = filled(1 << bits, '');
+    this.hashes = new Int32Array(1 << bits);
+    this.size = 0;
+    if (!keep) return;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (key === undefined) continue;
+      let slot = hashes[i]! & this.mask;
+      while (this.keys[slot] !== undefined) slot = (slot + 1) & this.mask;
+      this.keys[slot] = key;
+      this.values[slot] = values[i]!;
+      this.hashes[slot] = hashes[i]!;
+      this.size++;
+    }
+  }
+
   private insert(token: string, hash: number, slot: number): string {
     let out: string;
     if (this.stopwords.has(token)) out = '';
     else if (token.length < this.minsize || (token.length < 2 * this.minsize && codePointLength(token) < this.minsize)) out = '';
     else out = stemLowercase(token);
     if (this.size >= this.limit) {
-      this.keys.fill(undefined);
-      this.values.fill('');
-      this.size = 0;
+      if (this.bits < MAX_BITS) this.resize(this.bits + 1);
+      else this.resize(this.bits, false);
       slot = hash & this.mask;
+      while (this.keys[slot] !== undefined) slot = (slot + 1) & this.mask;
     }
     this.keys[slot] = token;
     this.values[slot] = out;
@@ -147,6 +171,8 @@ function same(key: string, text: string, start: number, digits: boolean): boolea
 }
 
 const FRONT_SIZE = 8192;
+
+const MAX_BITS = 17;
 
 function filled<T>(length: number, value: T): T[] {
   const out: T[] = [];
