@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { CorpusflowError, invalidOption } from './errors.js';
-import { registerKernels } from './backend/kernels.js';
+import { registerGradients, registerKernels } from './backend/kernels.js';
 
 /** What the user may ask for. */
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -100,6 +100,7 @@ async function select(choice: BackendChoice, options: InitBackendOptions): Promi
 /** Try to start one backend; returns why it failed, or undefined on success. */
 async function tryBackend(name: BackendName): Promise<string | undefined> {
   try {
+    registerGradients();
     if (name === 'tensorflow') {
       // A variable specifier keeps TypeScript from resolving this optional dependency.
       const specifier = '@tensorflow/tfjs-node';

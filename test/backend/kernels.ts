@@ -171,3 +171,82 @@ t.test('Conv2DBackpropFilter on wasm matches tfjs cpu', async (t) => {
   t.ok(close(conv1dFilterGrad(), expectedConv1d, 1e-4), 'tf.grad through tf.conv1d');
   t.equal(tf.memory().numTensors, base, 'no tensor leaked');
 });
+
+// GatherV2 (corpusflow replaces wasm's with slice copies) against tfjs's cpu kernel.
+interface GatherCase {
+  name: string;
+  xShape: number[];
+  indicesShape: number[];
+  axis: number;
+  batchDims?: number;
+  dtype: 'float32' | 'int32' | 'bool';
+}
+const gatherCases: GatherCase[] = [
+  { name: 'rows of a matrix (embedding lookup)', xShape: [50, 20], indicesShape: [70], axis: 0, dtype: 'float32' },
+  { name: 'rows, 2-d indices', xShape: [10, 3], indicesShape: [4, 5], axis: 0, dtype: 'float32' },
+  { name: 'columns (axis 1, short slices)', xShape: [6, 9], indicesShape: [4], axis: 1, dtype: 'float32' },
+  { name: 'middle axis of rank 3', xShape: [3, 7, 4], indicesShape: [5], axis: 1, dtype: 'int32' },
+  { name: 'negative axis', xShape: [4, 5, 6], indicesShape: [3], axis: -1, dtype: 'float32' },
+  { name: 'vector of ids', xShape: [320], indicesShape: [100], axis: 0, dtype: 'float32' },
+  { name: 'bool values', xShape: [8, 3], indicesShape: [6], axis: 0, dtype: 'bool' },
+  { name: 'batchDims 1', xShape: [3, 6, 4], indicesShape: [3, 5], axis: 1, batchDims: 1, dtype: 'float32' },
+  { name: 'no indices', xShape: [5, 2], indicesShape: [0], axis: 0, dtype: 'float32' },
+];
+
+function runGather(c: GatherCase, seed: number): { shape: number[]; values: number[] } {
+  const rng = createRandom(seed);
+  const n = (s: number[]) => s.reduce((a, b) => a * b, 1);
+  const axis = c.axis < 0 ? c.xShape.length + c.axis : c.axis;
+  const xv = Array.from({ length: n(c.xShape) }, () => (c.dtype === 'float32' ? rng.next() : rng.nextInt(c.dtype === 'bool' ? 2 : 100)));
+  const iv = Array.from({ length: n(c.indicesShape) }, () => rng.nextInt(c.xShape[axis]!));
+  return tf.tidy(() => {
+    const out = tf.gather(tf.tensor(xv, c.xShape, c.dtype), tf.tensor(iv, c.indicesShape, 'int32'), c.axis, c.batchDims ?? 0);
+    return { shape: out.shape, values: Array.from(out.dataSync()) };
+  });
+}
+
+/** d(sum(unsortedSegmentSum(x, ids, n) * w))/dx: the gradient corpusflow replaces. */
+function segmentSumGrad(ids: number[], numSegments: number, inner: number): number[] {
+  return tf.tidy(() => {
+    const w = tf.tensor2d(Array.from({ length: numSegments * inner }, (_, i) => Math.cos(i)), [numSegments, inner]);
+    const idsT = tf.tensor1d(ids, 'int32');
+    const g = tf.grad((x: tf.Tensor) => tf.unsortedSegmentSum(x, idsT, numSegments).mul(w).sum())(tf.ones([ids.length, inner]));
+    return Array.from(g.dataSync());
+  });
+}
+const gradIds = [3, 0, -1, 2, 3, 3, -2, 1];
+
+t.test('GatherV2 on wasm, and the UnsortedSegmentSum gradient on wasm and cpu, match tfjs', async (t) => {
+  // A fresh process has tfjs's kernels and gradient until initBackend runs; capture tfjs's results first.
+  await tf.setBackend('cpu');
+  const expectedGather = gatherCases.map((c) => runGather(c, 5));
+  const tfjsGrad = segmentSumGrad(gradIds, 4, 3);
+  await initBackend('wasm', { log: false });
+  const base = tf.memory().numTensors;
+  gatherCases.forEach((c, k) => t.same(runGather(c, 5), expectedGather[k], `gather: ${c.name}`));
+  t.throws(() => tf.tidy(() => tf.gather(tf.zeros([3, 2]), tf.tensor1d([0, 3], 'int32'))), /GatherV2: the index value 3 is not in \[0, 2\]/, 'an id out of range fails as in tfjs');
+  t.same(segmentSumGrad(gradIds, 4, 3), tfjsGrad, 'segment-sum gradient on wasm (negative ids get 0)');
+  // Ids >= numSegments were dropped by the forward pass, so their gradient is 0 (tfjs's would fail in gather).
+  const beyond = segmentSumGrad([1, 5, 0], 2, 2);
+  t.same(beyond.slice(2, 4), [0, 0]);
+  t.equal(tf.memory().numTensors, base, 'no tensor leaked');
+  await initBackend('cpu', { log: false });
+  t.same(segmentSumGrad(gradIds, 4, 3), tfjsGrad, 'segment-sum gradient on cpu');
+});
+
+t.test('ClipByValue on wasm: int32 is clipped (tfjs 4.22 left values above the max), float32 unchanged', async (t) => {
+  const cases: Array<{ dtype: 'int32' | 'float32'; x: number[]; min: number; max: number }> = [
+    { dtype: 'int32', x: [1, 5, 0, -3, 2, 9], min: 0, max: 2 },
+    { dtype: 'int32', x: [-100, 100], min: -5, max: 5 },
+    { dtype: 'float32', x: [0.5, 5.25, -3.5, 1], min: 0, max: 2 },
+  ];
+  await tf.setBackend('cpu');
+  const expected = cases.map((c) => tf.tidy(() => Array.from(tf.clipByValue(tf.tensor1d(c.x, c.dtype), c.min, c.max).dataSync())));
+  await initBackend('wasm', { log: false });
+  cases.forEach((c, k) => {
+    const got = tf.tidy(() => tf.clipByValue(tf.tensor1d(c.x, c.dtype), c.min, c.max));
+    t.equal(got.dtype, c.dtype);
+    t.same(Array.from(got.dataSync()), expected[k], `${c.dtype} ${JSON.stringify(c.x)}`);
+    got.dispose();
+  });
+});
