@@ -16,7 +16,11 @@ import { registerGradients, registerKernels } from './backend/kernels.js';
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 /** A backend that actually runs. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-/** Which wasm binary tfjs loaded: SIMD when the runtime supports it (Node 20 does). */
+/**
+ * Which wasm binary tfjs loaded: SIMD when the runtime supports it (Node 20 does).
+ * The threaded build is never used in Node: tfjs turns it off there, and forcing it fails
+ * because its workers are started from blob: URLs, which worker_threads refuses.
+ */
 export type WasmVariant = 'simd' | 'threaded-simd' | 'plain';
 
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];

@@ -1,12 +1,21 @@
 /**
- * Kernels corpusflow adds to tfjs backends.
+ * Kernels (and one gradient) corpusflow adds to or replaces in tfjs backends, found by
+ * recording every kernel a training step dispatches (test/backend/training-kernels.ts)
+ * and timing the hot ones (test/backend/variants.bench.mts).
  *
- * - wasm lacks `UnsortedSegmentSum`, which is gather's gradient (every embedding lookup
- *   that trains needs it) and the segment-sum of the sparse bag-of-words encoder.
- * - wasm lacks `Conv2DBackpropFilter`, the filter gradient of conv1d/conv2d layers.
- * - cpu has one, but it loops over segments and builds four temporary tensors per segment:
- *   O(numSegments × x.size). With numSegments = vocabulary size that is minutes per step,
- *   so it is replaced by the same one-pass loop.
+ * wasm:
+ * - `UnsortedSegmentSum` is missing: it is gather's gradient (every embedding lookup that
+ *   trains needs it) and the segment sum of the sparse bag-of-words encoder.
+ * - `Conv2DBackpropFilter` is missing: the filter gradient of conv1d/conv2d layers.
+ * - `GatherV2` is replaced: tfjs's computes each element's address from strides (~25 ms for
+ *   3,840 rows of 100 floats); copying whole slices takes well under a millisecond.
+ * - `ClipByValue` is wrapped: tfjs 4.22's reads int32 data as float32 and does not clip it.
+ * cpu:
+ * - `UnsortedSegmentSum` is replaced: tfjs's loops over segments building four temporary
+ *   tensors each, O(numSegments × x.size): seconds to minutes per step with a vocabulary.
+ * all backends:
+ * - the gradient of `UnsortedSegmentSum`: tfjs's builds a full-size boolean mask (~70 ms
+ *   per step on wasm); this one masks with one [n, 1] column.
  *
  * The kernels compute in JavaScript over the backend's own memory: on wasm the output is
  * allocated with the backend's `makeOutput` and inputs and output are views on the wasm
