@@ -21,12 +21,20 @@ const OUT = 'bench/out/e2e';
 /** Settings shared by both sides; the pipeline file holds the same values. */
 export const E2E_SETTINGS = { topics: 20, batch: 64, shuffle: 10000, noBelow: 5, noAbove: 0.5, keepN: 100000, seed: 1 };
 
-/** Reads `corpusflow run`'s metrics.json into the harness's result shape. */
+/**
+ * Reads `corpusflow run`'s metrics.json into the harness's result shape.
+ * metrics.json counts the corpus's documents once; `docs` here counts
+ * training documents over all epochs, as the peer does.
+ */
 export function metricsResult(metrics) {
-  const docs = pick(metrics, 'docs');
+  const corpusDocs = pick(metrics, 'docs');
+  const epochs = pick(metrics, 'epochs') ?? 1;
+  const docs = corpusDocs === null ? null : corpusDocs * epochs;
   const seconds = pick(metrics, 'seconds');
   return {
     docs,
+    corpus_docs: corpusDocs,
+    epochs,
     seconds,
     docs_per_s: pick(metrics, 'docs_per_second', 'docs_per_s') ?? (docs !== null && seconds ? docs / seconds : null),
     ...(pick(metrics, 'peak_rss_mb') !== null ? { peak_rss_mb: pick(metrics, 'peak_rss_mb') } : {}),

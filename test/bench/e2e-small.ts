@@ -39,7 +39,7 @@ t.test('corpusflow run trains the e2e pipeline on a small corpus and reports wha
 });
 
 t.test('metricsResult maps metrics.json fields', async (t) => {
-  t.same(metricsResult({ docs: 10, seconds: 2, docs_per_second: 5, peak_rss_mb: 100, backend: 'wasm', npmi: 0.1 }),
-    { docs: 10, seconds: 2, docs_per_s: 5, peak_rss_mb: 100, npmi: 0.1, backend: 'wasm' });
-  t.same(metricsResult({ docs: 10, seconds: 2 }), { docs: 10, seconds: 2, docs_per_s: 5, backend: null });
+  t.same(metricsResult({ docs: 10, epochs: 3, seconds: 2, docs_per_second: 5, peak_rss_mb: 100, backend: 'wasm', npmi: 0.1 }),
+    { docs: 30, corpus_docs: 10, epochs: 3, seconds: 2, docs_per_s: 5, peak_rss_mb: 100, npmi: 0.1, backend: 'wasm' }, 'docs counts training documents over all epochs');
+  t.same(metricsResult({ docs: 10, seconds: 2 }), { docs: 10, corpus_docs: 10, epochs: 1, seconds: 2, docs_per_s: 5, backend: null });
 });
