@@ -1,0 +1,162 @@
+/**
+ * A compact binary cache of a tokenised corpus as token ids, written during
+ * the dictionary pass so that training epochs read ids instead of re-reading
+ * and re-tokenising the text.
+ *
+ * Layout: the magic `CFTOKS01`, then one record per document: uint32 id
+ * length, the document id as UTF-8 JSON, uint32 token count, the token ids as
+ * uint32 (all little-endian). Ids are the cache's own (first-seen order); the
+ * reader maps them to the final dictionary's ids.
+ */
+import { createReadStream } from 'node:fs';
+import { Observable } from 'rxjs';
+import { CorpusflowError } from '../errors.js';
+import { createAtomicWriteStream, type AtomicWriteStream } from '../io/atomic.js';
+import type { DocId } from '../sources/types.js';
+import type { BowDocument } from '../batch/types.js';
+
+const MAGIC = Buffer.from('CFTOKS01', 'latin1');
+
+/**
+ * Writes the cache, one document at a time.
+ *
+ * **Warning:** it keeps a map of every distinct token it has seen (cache ids
+ * are never pruned), like a dictionary without `pruneAt`.
+ */
+export class TokenCacheWriter {
+  /** Token → cache id, in first-seen order. */
+  readonly vocabulary = new Map<string, number>();
+  documents = 0;
+  private readonly out: AtomicWriteStream;
+  private started = false;
+
+  constructor(readonly path: string) {
+    this.out = createAtomicWriteStream(path);
+  }
+
+  /** Append one document. Resolves when the stream can take more (backpressure). */
+  async write(id: DocId, tokens: readonly string[]): Promise<void> {
+    const idBytes = Buffer.from(JSON.stringify(id), 'utf8');
+    const rec = Buffer.allocUnsafe(8 + idBytes.length + 4 * tokens.length + (this.started ? 0 : MAGIC.length));
+    let at = 0;
+    if (!this.started) {
+      MAGIC.copy(rec, 0);
+      at = MAGIC.length;
+      this.started = true;
+    }
+    rec.writeUInt32LE(idBytes.length, at);
+    idBytes.copy(rec, at + 4);
+    at += 4 + idBytes.length;
+    rec.writeUInt32LE(tokens.length, at);
+    at += 4;
+    for (const tok of tokens) {
+      let cid = this.vocabulary.get(tok);
+      if (cid === undefined) {
+        cid = this.vocabulary.size;
+        this.vocabulary.set(tok, cid);
+      }
+      rec.writeUInt32LE(cid, at);
+      at += 4;
+    }
+    this.documents++;
+    if (!this.out.write(rec)) await new Promise<void>((resolve) => this.out.once('drain', resolve));
+  }
+
+  /** Finish: the file appears under `path` only now. */
+  async commit(): Promise<void> {
+    if (!this.started) {
+      this.out.write(MAGIC);
+      this.started = true;
+    }
+    await this.out.commit();
+  }
+
+  /** Give up: the temporary file is removed. */
+  abort(): Promise<void> {
+    return this.out.abort();
+  }
+}
+
+/**
+ * Read a token cache as bag-of-words documents under a final dictionary.
+ * Each subscription reads the file from the start (one epoch); reading pauses
+ * while downstream handles each document, so a synchronous trainer paces it.
+ *
+ * @param path the cache file.
+ * @param remap cache id → final dictionary id, or -1 for tokens the dictionary dropped.
+ * @return a cold Observable of `{id, bow}`.
+ */
+export function readTokenCache(path: string, remap: Int32Array): Observable<BowDocument> {
+  return new Observable<BowDocument>((subscriber) => {
+    const stream = createReadStream(path, { highWaterMark: 1 << 16 });
+    let closed = false;
+    const corrupt = (reason: string, byte: number) =>
+      new CorpusflowError('CHECKPOINT_CORRUPT', `Token cache: ${reason}`, { position: { file: path, byte }, hint: 'delete the cache file to rebuild it' });
+    (async () => {
+      let buf: Buffer = Buffer.alloc(0);
+      let offset = 0; // file offset of buf[0]
+      let magicSeen = false;
+      const counts = new Map<number, number>();
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        if (closed) return;
+        buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+        let at = 0;
+        if (!magicSeen) {
+          if (buf.length < MAGIC.length) continue;
+          if (!buf.subarray(0, MAGIC.length).equals(MAGIC)) throw corrupt('bad magic', 0);
+          magicSeen = true;
+          at = MAGIC.length;
+        }
+        for (;;) {
+          if (buf.length - at < 4) break;
+          const idLen = buf.readUInt32LE(at);
+          if (buf.length - at < 8 + idLen) break;
+          const n = buf.readUInt32LE(at + 4 + idLen);
+          const end = at + 8 + idLen + 4 * n;
+          if (buf.length < end) break;
+          let id: DocId;
+          try {
+            id = JSON.parse(buf.toString('utf8', at + 4, at + 4 + idLen));
+          } catch {
+            throw corrupt('unreadable document id', offset + at);
+          }
+          counts.clear();
+          for (let p = at + 8 + idLen; p < end; p += 4) {
+            const cid = buf.readUInt32LE(p);
+            if (cid >= remap.length) throw corrupt(`token id ${cid} beyond the cache vocabulary`, offset + p);
+            const fid = remap[cid]!;
+            if (fid >= 0) counts.set(fid, (counts.get(fid) ?? 0) + 1);
+          }
+          at = end;
+          const bow = [...counts.entries()].sort((a, b) => a[0] - b[0]);
+          subscriber.next({ id, bow });
+          if (closed) return;
+        }
+        offset += at;
+        buf = buf.subarray(at);
+      }
+      if (!magicSeen || buf.length > 0) throw corrupt('truncated file', offset);
+      subscriber.complete();
+    })().catch((e) => {
+      if (!closed) {
+        const code = (e as { code?: string }).code;
+        subscriber.error(code === 'ENOENT' ? new CorpusflowError('FILE_NOT_FOUND', `Token cache not found`, { position: { file: path }, cause: e }) : e);
+      }
+    });
+    return () => {
+      closed = true;
+      stream.destroy();
+    };
+  });
+}
+
+/**
+ * Map cache ids to a final dictionary's ids (after filterExtremes / compactify).
+ * @param vocabulary the writer's token → cache id map.
+ * @param token2id the final dictionary's map.
+ */
+export function cacheRemap(vocabulary: ReadonlyMap<string, number>, token2id: ReadonlyMap<string, number>): Int32Array {
+  const remap = new Int32Array(vocabulary.size).fill(-1);
+  for (const [tok, cid] of vocabulary) remap[cid] = token2id.get(tok) ?? -1;
+  return remap;
+}
