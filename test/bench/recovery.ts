@@ -59,11 +59,15 @@ t.test('a decoder that emits the true topics scores 1; plain noise scores less',
   t.equal(noisy.code, 0, noisy.stderr);
   t.ok(noisy.result.recovery < 0.99, `a random model does not recover the topics (${noisy.result.recovery})`);
 
-  // Learned topic k is true topic (k + 1) mod 3; row j of the decoder is word id j.
+  // Learned topic k is true topic (k + 1) mod 3; word id j is dictionary.id2token(j).
   const trueOf = (k: number) => (k + 1) % 3;
-  const wordOfRow = (row: number) => words.indexOf(dictionary.id2token.get(row)!);
+  const wordOf = (id: number) => words.indexOf(dictionary.id2token.get(id)!);
+  // β is stored either [K, vocab] or [vocab, K]; K = 3 and vocab = 6 tell them apart.
+  const beta = (i: number, [rows, cols]: number[]) => (rows === 3
+    ? Math.log(truthTopics[trueOf(Math.floor(i / cols!))]![wordOf(i % cols!)]!)
+    : Math.log(truthTopics[trueOf(i % cols!)]![wordOf(Math.floor(i / cols!))]!));
   patchWeights(join(dir, 'model'), {
-    'decoder/kernel': (i, [, k]) => Math.log(truthTopics[trueOf(i % k!)]![wordOfRow(Math.floor(i / k!))]!),
+    'decoder/kernel': beta,
     'decoder/bias': () => 0,
     'decoder_bn/beta': () => 0,
     'decoder_bn/running_mean': () => 0,
