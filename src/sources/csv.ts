@@ -154,10 +154,12 @@ async function* readCsv(
     const raw = typeof chunk === 'string' ? chunk : '';
     const position = positionOf(e.lines ?? 0, e.bytes ?? 0, raw);
     if (err.code === 'CSV_MAX_RECORD_SIZE') {
+      // Name where the record starts, not where the limit was hit: an unclosed quote thousands of lines
+      // earlier is the usual cause, and that is the line to look at.
       fatal ??= new CorpusflowError('LINE_TOO_LONG', `Record is longer than maxLineBytes (${options.maxLineBytes} bytes)`, {
-        position: { file: path, line: e.lines ?? 0, record: recordNumber },
+        position,
         raw,
-        hint: 'raise maxLineBytes if such records are expected',
+        hint: 'an unclosed quote where the record starts makes the rest of the file one record; otherwise raise maxLineBytes',
       });
       return;
     }
