@@ -52,10 +52,15 @@ t.test('table: each hostile CSV either skips with a reason or fails naming its p
   }
 });
 
-t.test('byte offsets of bad rows point at the row', { todo: 'csv.ts: byte is 0 for an unclosed quote' }, async (t) => {
-  const content = 'id,text\n1,fine\n2,"open\n3,never\n';
-  const { error } = await collect(csvSource(file(content)));
-  t.match(error, { code: 'CSV_PARSE', position: { byte: content.indexOf('2,"open') } });
+t.test('byte offsets of bad rows point at the row', async (t) => {
+  for (const [content, row] of [
+    ['id,text\n1,fine\n2,"open\n3,never\n', '2,"open'],
+    ['id,text\n1,fine\n2,a,b\n', '2,a,b'],
+    ['\ufeffid,text\r\n1,fine\r\n2,ab"c\r\n', '2,ab"c'],
+  ] as const) {
+    const { error } = await collect(csvSource(file(content)));
+    t.match(error, { code: 'CSV_PARSE', position: { byte: Buffer.byteLength(content.slice(0, content.indexOf(row))) } }, JSON.stringify(row));
+  }
 });
 
 t.test('a record longer than maxLineBytes stops with LINE_TOO_LONG whatever the policy, without buffering it whole', async (t) => {
@@ -65,6 +70,17 @@ t.test('a record longer than maxLineBytes stops with LINE_TOO_LONG whatever the 
     const { values, error } = await collect(csvSource(p, { onError, maxLineBytes: 64 * 1024 }));
     t.same(values.map((d) => d.text), ['before'], `${onError}: rows before it`);
     t.match(error, { code: 'LINE_TOO_LONG', position: { file: p, line: 3 } }, `${onError}: LINE_TOO_LONG at line 3`);
+  }
+});
+
+t.test('an unclosed quote early in a long file: LINE_TOO_LONG names the line where the quote opened', async (t) => {
+  const head = 'id,text\n1,fine\n';
+  const rows = Array.from({ length: 20_000 }, (_, i) => `${i + 3},row number ${i}`).join('\n');
+  const p = file(`${head}2,"open\n${rows}\n`);
+  for (const onError of ['skip', 'fail'] as const) {
+    const { values, error } = await collect(csvSource(p, { onError, maxLineBytes: 64 * 1024 }));
+    t.same(values.map((d) => d.text), ['fine'], `${onError}: rows before it`);
+    t.match(error, { code: 'LINE_TOO_LONG', position: { file: p, line: 3, record: 2, byte: head.length }, hint: /unclosed quote/ }, `${onError}: names line 3`);
   }
 });
 
