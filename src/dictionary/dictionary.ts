@@ -258,7 +258,7 @@ export class Dictionary {
       this.addDocument(document);
       docno++;
     }
-    this.flushPending();
+    // The pending dfs/cfs reach the Maps when they are read (filterExtremes may never need most of them).
     return this;
   }
 
@@ -283,7 +283,119 @@ export class Dictionary {
    * @param document Tokens of one document.
    */
   addDocument(document: Iterable<string>): void {
-    this.scan(document, true, false, 'addDocuments');
+    checkDocument(document, 'addDocuments');
+    const tokens: readonly string[] = Array.isArray(document) ? document : Array.from(document);
+    if (!this.addFast(tokens)) this.scan(tokens, true, false, 'addDocuments');
+  }
+
+  /**
+   * addDocument for the usual case: every known token has a small id that
+   * indexes the typed arrays, and no new id lands on an id already counted in
+   * this document. Counts go straight from the per-document scratch into the
+   * pending dfs/cfs increments, with no bag of words built in between.
+   * Returns false, having changed nothing, when the document needs scan()'s exact
+   * general path (a non-string token, an off-path id, a colliding new id).
+   */
+  private addFast(tokens: readonly string[]): boolean {
+    const length = tokens.length;
+    const token2id = this.token2id;
+    const size = token2id.size;
+    if (size > this.cap) this.ensureCapacity(size);
+    let cap = this.cap;
+    let docCount = this.docCount;
+    if (this.orderBuf.length < length) this.orderBuf = new Int32Array(Math.max(length, 2 * this.orderBuf.length));
+    const order = this.orderBuf;
+    let unique = 0;
+    // Unseen tokens, in first-occurrence order; `order` holds ~k for newTokens[k].
+    let newIndex: Map<string, number> | undefined;
+    let newTokens: string[] | undefined;
+    let newCounts: number[] | undefined;
+    for (let i = 0; i < length; i++) {
+      const w = tokens[i]!;
+      const id = token2id.get(w);
+      if (id !== undefined) {
+        if (id >>> 0 === id && id < cap) {
+          if (docCount[id]++ === 0) order[unique++] = id;
+          continue;
+        }
+        clearCounts(docCount, order, unique);
+        return false;
+      }
+      if (typeof w !== 'string') {
+        clearCounts(docCount, order, unique);
+        return false;
+      }
+      if (newIndex === undefined) {
+        newIndex = new Map();
+        newTokens = [];
+        newCounts = [];
+      }
+      const k = newIndex.get(w);
+      if (k === undefined) {
+        newIndex.set(w, newTokens!.length);
+        order[unique++] = ~newTokens!.length;
+        newTokens!.push(w);
+        newCounts!.push(1);
+      } else {
+        newCounts![k]!++;
+      }
+    }
+
+    let newIdOf: Int32Array | undefined;
+    if (newTokens !== undefined) {
+      const count = newTokens.length;
+      if (size + count > cap) {
+        this.ensureCapacity(size + count);
+        cap = this.cap;
+        docCount = this.docCount;
+      }
+      // gensim gives new ids from len(token2id) on; if ids have gaps one of them
+      // may already be counted in this document: scan() handles that exactly.
+      for (let j = 0; j < count; j++) {
+        if (docCount[size + j]! > 0) {
+          clearCounts(docCount, order, unique);
+          return false;
+        }
+      }
+      // New ids in Python's sorted() order (by code point). Without surrogates
+      // UTF-16 order is code point order, and the native sort is much faster.
+      let sorted = newTokens;
+      if (count > 1) {
+        let astral = false;
+        for (let j = 0; j < count && !astral; j++) astral = SURROGATE.test(newTokens[j]!);
+        sorted = newTokens.slice();
+        if (astral) sorted.sort(compareCodePoints);
+        else sorted.sort();
+      }
+      newIdOf = new Int32Array(count);
+      for (let j = 0; j < count; j++) {
+        const w = sorted[j]!;
+        token2id.set(w, size + j);
+        newIdOf[newIndex!.get(w)!] = size + j;
+      }
+    }
+
+    // Statistics, in first-occurrence order; the scratch counts are cleared on the way.
+    const { pendingDf, pendingCf, pendingOrder } = this;
+    for (let i = 0; i < unique; i++) {
+      const e = order[i]!;
+      let id: number;
+      let count: number;
+      if (e >= 0) {
+        id = e;
+        count = docCount[e]!;
+        docCount[e] = 0;
+      } else {
+        id = newIdOf![~e]!;
+        count = newCounts![~e]!;
+      }
+      if (pendingDf[id]!++ === 0) pendingOrder.push(id);
+      pendingCf[id]! += count;
+    }
+    this.numDocs += 1;
+    this.numPos += length;
+    this.numNnz += unique;
+    return true;
   }
 
   /**
@@ -542,7 +654,6 @@ export class Dictionary {
     checkCount('keepN', keepN, true);
     // int(no_above * num_docs): the same double product, truncated toward zero.
     const noAboveAbs = Math.trunc(noAbove * this.numDocs);
-    const dfs = this.dfs;
     let keepIds: Set<number> | undefined;
     if (options.keepTokens) {
       keepIds = new Set();
@@ -553,6 +664,8 @@ export class Dictionary {
       // With no known keep tokens gensim's keep_tokens branch ranks exactly like the plain one.
       if (keepIds.size === 0) keepIds = undefined;
     }
+    if (this.filterExtremesPending(noBelow, noAboveAbs, keepN, keepIds)) return this;
+    const dfs = this.dfs;
     // Ranks are looked up once; sorting positions by rank (ties by position)
     // is gensim's stable sort by -df over token2id order.
     const candidates: number[] = [];
@@ -570,6 +683,85 @@ export class Dictionary {
     let goodIds = order.map((i) => candidates[i]!);
     if (keepN !== null && goodIds.length > keepN) goodIds = goodIds.slice(0, keepN);
     return this.filterTokens({ goodIds });
+  }
+
+  /**
+   * filterExtremes straight from the pending typed arrays, for the usual state
+   * after building: the dfs/cfs Maps still empty (every count pending) and ids
+   * 0..n-1 in token2id order. Only the surviving tokens then reach the Maps, in
+   * the order gensim's filter_tokens + compactify leave them. Returns false,
+   * having changed nothing, in any other state (the general path is exact).
+   */
+  private filterExtremesPending(noBelow: number, noAboveAbs: number, keepN: number | null, keepIds: Set<number> | undefined): boolean {
+    if (this.dfsMap.size !== 0 || this.cfsMap.size !== 0) return false;
+    const n = this.token2id.size;
+    if (n > this.cap) return false;
+    const tokens: string[] = new Array(n);
+    let next = 0;
+    for (const [token, id] of this.token2id) {
+      if (id !== next) return false;
+      tokens[next++] = token;
+    }
+    const { pendingDf, pendingCf, pendingOrder, numDocs } = this;
+    // Candidates in token2id order (= id order here), each with gensim's sort key.
+    const candidates = new Int32Array(n);
+    const ranks = new Float64Array(n);
+    let m = 0;
+    let maxRank = 0;
+    for (let id = 0; id < n; id++) {
+      const df = pendingDf[id]!;
+      const kept = keepIds !== undefined && keepIds.has(id);
+      if ((noBelow <= df && df <= noAboveAbs) || kept) {
+        const rank = kept ? numDocs : df;
+        candidates[m] = id;
+        ranks[m++] = rank;
+        if (rank > maxRank) maxRank = rank;
+      }
+    }
+    // gensim's stable sort by decreasing rank: ties keep id order. Packed into one
+    // number (rank descending, then id) the native numeric sort does it.
+    const order = new Float64Array(m);
+    let packed = maxRank >= 0 && Number.isSafeInteger((maxRank + 1) * n);
+    for (let k = 0; k < m && packed; k++) packed = ranks[k]! >= 0 && Number.isInteger(ranks[k]!);
+    if (packed) {
+      for (let k = 0; k < m; k++) order[k] = (maxRank - ranks[k]!) * n + candidates[k]!;
+      order.sort();
+      for (let k = 0; k < m; k++) order[k] = order[k]! % n;
+    } else {
+      const positions = Array.from({ length: m }, (_, k) => k).sort((a, b) => ranks[b]! - ranks[a]! || a - b);
+      for (let k = 0; k < m; k++) order[k] = candidates[positions[k]!]!;
+    }
+    const kept = keepN !== null && m > keepN ? keepN : m;
+    const good = new Uint8Array(n);
+    for (let k = 0; k < kept; k++) good[order[k]!] = 1;
+    // compactify: surviving ids renumbered 0.. in id order, token2id order kept.
+    const newId = new Int32Array(n);
+    const token2id = new Map<string, number>();
+    let id2 = 0;
+    for (let id = 0; id < n; id++) {
+      if (good[id] === 1) {
+        newId[id] = id2;
+        token2id.set(tokens[id]!, id2++);
+      }
+    }
+    // dfs/cfs in first-touch order, as the fold would have left them, filtered and renumbered.
+    const dfs = new Map<number, number>();
+    const cfs = new Map<number, number>();
+    for (let i = 0; i < pendingOrder.length; i++) {
+      const id = pendingOrder[i]!;
+      if (id < n && good[id] === 1) {
+        cfs.set(newId[id]!, pendingCf[id]!);
+        dfs.set(newId[id]!, pendingDf[id]!);
+      }
+      pendingDf[id] = 0;
+      pendingCf[id] = 0;
+    }
+    pendingOrder.length = 0;
+    this.token2id = token2id;
+    this.dfsMap = dfs;
+    this.cfsMap = cfs;
+    this.id2tokenCache = new Map();
+    return true;
   }
 
   /**
