@@ -1,19 +1,15 @@
 /** `corpusflow dictionary`: build a gensim Dictionary from a corpus and save it in gensim's text format. */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { tap } from 'rxjs';
 import { FILTER_EXTREMES_DEFAULTS } from '../config/resolve.js';
 import { createPreprocess, createSource } from '../config/sources.js';
 import { Dictionary } from '../dictionary/dictionary.js';
+import { updateDictionary } from '../dictionary/update-dictionary.js';
 import { CorpusflowError } from '../errors.js';
-import type { TokenizedDocument } from '../sources/types.js';
 import type { Command } from './context.js';
 import { EXIT } from './context.js';
 import { FILTER_FLAG, SOURCE_FLAGS, filtersFromFlag, sourceFromFlags } from './source-flags.js';
 import { consume, formatCount, reportSkipped } from './summary.js';
-
-/** gensim's add_documents checks prune_at every this many documents. */
-const PRUNE_EVERY = 10_000;
 
 export const dictionaryCommand: Command = {
   spec: {
@@ -52,14 +48,8 @@ export const dictionaryCommand: Command = {
     const filtering = f['no-below'] !== undefined || f['no-above'] !== undefined || f['keep-n'] !== undefined;
     const source = await createSource(spec);
     const dict = new Dictionary();
-    let docs = 0;
-    // The same prune schedule as gensim's add_documents, one document at a time (no buffering).
-    const add = (doc: TokenizedDocument) => {
-      if (docs % PRUNE_EVERY === 0) dict.pruneIfNeeded(pruneAt);
-      dict.addDocument(doc.tokens);
-      docs++;
-    };
-    await consume(source.pipe(createPreprocess(filters), tap(add)), ctx.signal);
+    // gensim's add_documents pruning schedule, one document at a time (no buffering)
+    await consume(source.pipe(createPreprocess(filters), updateDictionary(dict, { pruneAt })), ctx.signal);
     if (ctx.signal.aborted) return EXIT.pipelineError;
     const before = dict.size;
     if (filtering) {

@@ -61,16 +61,20 @@ export class Progress {
     if (!force && now - this.last < this.intervalMs) return;
     this.last = now;
     if (this.tty) {
-      const width = Math.max(10, Math.min(30, (this.stream.columns ?? 100) - 80));
+      // a pseudo-terminal may report 0 columns: treat it as unknown
+      const cols = this.stream.columns || 120;
+      const info = `${parts(state).join(' · ')}`;
+      const room = cols - 1 - state.phase.length - info.length - 8;
       let bar = '';
-      if (state.fraction !== undefined) {
+      if (state.fraction !== undefined && room >= 5) {
+        const width = Math.min(30, room);
         const f = Math.min(1, Math.max(0, state.fraction));
         const full = Math.round(f * width);
-        bar = `[${'█'.repeat(full)}${'░'.repeat(width - full)}] ${String(Math.floor(f * 100)).padStart(3)}% `;
+        bar = `[${'█'.repeat(full)}${'░'.repeat(width - full)}] `;
       }
-      let line = `${state.phase} ${bar}${parts(state).join(' · ')}`;
-      const cols = this.stream.columns ?? 120;
-      if (line.length > cols - 1) line = line.slice(0, cols - 2) + '…';
+      const pct = state.fraction !== undefined ? `${String(Math.floor(Math.min(1, Math.max(0, state.fraction)) * 100)).padStart(3)}% ` : '';
+      let line = `${state.phase} ${bar}${pct}${info}`.trimEnd();
+      if (line.length > cols - 1) line = line.slice(0, Math.max(1, cols - 2)) + '…';
       this.stream.write(`\r\x1b[2K${line}`);
       this.drawn = true;
     } else {

@@ -84,6 +84,13 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
     return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? f : rel;
   };
 
+  if (pipeline.source.path === '-') {
+    // pass 1 (dictionary), every epoch and the evaluation each read the input again
+    throw new CorpusflowError('CONFIG_INVALID', 'run reads its input several times, so it cannot read stdin', {
+      position: { file: pipeline.file, field: `source.${pipeline.source.kind}` },
+      hint: 'save the input to a file first',
+    });
+  }
   progress.log(`corpusflow: ${pipeline.name}: ${describePipeline(pipeline, ctx.cwd)}`);
   const backend = await initBackend(pipeline.train.backend, { log: (line) => progress.log(line) });
   await mkdir(out, { recursive: true });
@@ -171,7 +178,7 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
           ? {
               name: pipeline.name,
               createdAt: new Date().toISOString(),
-              chain: describePipeline(pipeline, out),
+              chain: describePipeline(pipeline, ctx.cwd),
               metadata: [
                 ['pipeline', pipeline.file],
                 ['source', `${pipeline.source.kind}: ${pipeline.source.path}`],
@@ -322,7 +329,8 @@ async function passTwo(
           epochs: p.train.epochs,
           optimizer,
           seed: p.train.seed,
-          logEvery: tty ? Math.min(5, p.train.logEvery) : p.train.logEvery,
+          // frequent enough for a smooth loss curve in the report; log lines are throttled separately
+          logEvery: Math.min(tty ? 5 : 10, p.train.logEvery),
           ...(p.train.checkpointEvery > 0 ? { checkpoint: { dir: checkpointDir, every: p.train.checkpointEvery, keep: 3, dictionary } } : {}),
           ...(checkpoint ? { resume: checkpoint } : {}),
         }),

@@ -38,6 +38,8 @@ export interface ReportData {
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const num = (x: number, digits = 3) => (Number.isFinite(x) ? Number(x.toFixed(digits)).toString() : '–');
+/** 12.3%, 1.2%, 0.14%: two significant digits below 10%. */
+const percent = (p: number) => (Number.isFinite(p) ? `${100 * p >= 10 ? (100 * p).toFixed(1) : Number((100 * p).toPrecision(2)).toString()}%` : '–');
 const fmt = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
 
 /** A qualitative palette (colour-blind friendly first 10), extended by hue rotation for many topics. */
@@ -164,7 +166,7 @@ function topicCard(t: ReportTopic, share: number, n: number): string {
       const v = values[i]!;
       const width = ((W - labelW - 50) * (v - lo)) / (hi - lo);
       const y = 2 + i * rowH;
-      const shown = w.p !== undefined ? `${num(100 * w.p, 1)}%` : num(w.weight, 2);
+      const shown = w.p !== undefined ? percent(w.p) : num(w.weight, 2);
       return `<text class="word" x="${labelW - 6}" y="${y + 13}" text-anchor="end">${esc(w.token)}</text><rect x="${labelW}" y="${y + 3}" width="${Math.max(1, width).toFixed(1)}" height="${rowH - 6}" rx="2" fill="${topicColor(t.id)}"><title>${esc(w.token)}: ${shown}</title></rect><text class="tick" x="${(labelW + Math.max(1, width) + 5).toFixed(1)}" y="${y + 13}">${shown}</text>`;
     })
     .join('');
