@@ -1,7 +1,10 @@
 // Hostile NDJSON (issue 6 §2): a seeded fuzz of broken lines checked against an
 // independent oracle, plus the big cases (a 100 MB line, 100k-deep nesting).
 import t from 'tap';
-import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createWriteStream, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { join } from 'node:path';
 import { ndjsonSource } from '../../src/sources/ndjson.js';
 import { isCorpusflowError, type ErrorCode } from '../../src/errors.js';
@@ -255,4 +258,25 @@ t.test('a 100 MB single line is LINE_TOO_LONG without being buffered', async (t)
       t.same(values.map((d) => d.text), ['before']);
     }
   }
+});
+
+t.test('a gzip bomb (200 MB of one line from a few hundred KB) is LINE_TOO_LONG in bounded memory', async (t) => {
+  const path = join(dir, 'bomb.ndjson.gz');
+  const MiB = 1024 * 1024;
+  const block = Buffer.alloc(MiB, 'a');
+  async function* bytes() {
+    yield Buffer.from('{"text":"first"}\n{"text":"');
+    for (let i = 0; i < 200; i++) yield block;
+    yield Buffer.from('"}\n{"text":"last"}\n');
+  }
+  await pipeline(Readable.from(bytes()), createGzip({ level: 9 }), createWriteStream(path));
+  t.ok(statSync(path).size < 1024 * 1024, 'the file is small');
+  const probe = new RssProbe();
+  const source = ndjsonSource(path, { onError: 'skip' });
+  const { values, error } = await collect(source);
+  const growth = probe.stop();
+  t.equal(error, undefined);
+  t.same(values.map((d) => d.text), ['first', 'last']);
+  t.same(source.stats.skippedByCode, { LINE_TOO_LONG: 1 });
+  t.ok(growth < 64, `RSS grew ${growth.toFixed(1)} MiB decompressing 200 MiB (limit 64)`);
 });
