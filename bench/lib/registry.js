@@ -29,6 +29,20 @@ function bestRun(runs, keys) {
   return best;
 }
 
+/**
+ * The ≥ 10× bar on wall-clock docs/s, plus docs per CPU second where both
+ * scripts report it: on a shared machine CPU time is the steadier measure.
+ */
+function singleThreadFigures(runs) {
+  const ours = runs.get('ours')?.result;
+  const peer = runs.get('peer')?.result;
+  const out = [throughput('docs/s', pick(ours, 'docs_per_s'), pick(peer, 'docs_per_s'), 10)];
+  if (pick(ours, 'docs_per_cpu_s') !== null && pick(peer, 'docs_per_cpu_s') !== null) {
+    out.push(throughput('docs per CPU second', pick(ours, 'docs_per_cpu_s'), pick(peer, 'docs_per_cpu_s'), 10, 'docs/CPU s'));
+  }
+  return out;
+}
+
 export const preprocessBenchmark = {
   name: 'preprocess',
   title: 'preprocessString vs gensim preprocess_string (DEFAULT_FILTERS) on spam-shared',
@@ -49,9 +63,7 @@ export const preprocessBenchmark = {
       ],
     };
   },
-  figures(runs) {
-    return [throughput('docs/s', pick(runs.get('ours')?.result, 'docs_per_s'), pick(runs.get('peer')?.result, 'docs_per_s'), 10)];
-  },
+  figures: singleThreadFigures,
 };
 
 export const dictionaryBenchmark = {
@@ -73,9 +85,7 @@ export const dictionaryBenchmark = {
       ],
     };
   },
-  figures(runs) {
-    return [throughput('docs/s', pick(runs.get('ours')?.result, 'docs_per_s'), pick(runs.get('peer')?.result, 'docs_per_s'), 10)];
-  },
+  figures: singleThreadFigures,
 };
 
 export const trainBenchmark = {
