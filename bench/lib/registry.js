@@ -36,9 +36,10 @@ function bestRun(runs, keys) {
 function singleThreadFigures(runs) {
   const ours = runs.get('ours')?.result;
   const peer = runs.get('peer')?.result;
+  const perCpu = (r) => pick(r, 'docs_per_cpu_s') ?? (pick(r, 'docs') !== null && pick(r, 'cpu_seconds') ? pick(r, 'docs') / pick(r, 'cpu_seconds') : null);
   const out = [throughput('docs/s', pick(ours, 'docs_per_s'), pick(peer, 'docs_per_s'), 10)];
-  if (pick(ours, 'docs_per_cpu_s') !== null && pick(peer, 'docs_per_cpu_s') !== null) {
-    out.push(throughput('docs per CPU second', pick(ours, 'docs_per_cpu_s'), pick(peer, 'docs_per_cpu_s'), 10, 'docs/CPU s'));
+  if (perCpu(ours) !== null && perCpu(peer) !== null) {
+    out.push(throughput('docs per CPU second', perCpu(ours), perCpu(peer), 10, 'docs/CPU s'));
   }
   return out;
 }
