@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { CorpusflowError, invalidOption } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { compareCodePoints } from './compare.js';
+import { sortTokens } from './sort-tokens.js';
 import { formatDictionaryText, parseDictionaryText, type TextFormatOptions } from './text-format.js';
 import type { Bow } from './types.js';
 
@@ -103,6 +104,13 @@ function clearCounts(docCount: Int32Array, order: Int32Array, n: number): void {
   for (let i = 0; i < n; i++) if (order[i]! >= 0) docCount[order[i]!] = 0;
 }
 
+/** A copy of `a` with room for at least `n` entries (doubling). */
+function grownInt32(a: Int32Array, n: number): Int32Array {
+  const next = new Int32Array(Math.max(n, 2 * a.length));
+  next.set(a);
+  return next;
+}
+
 /** Python sorts (id, weight) tuples by id, then weight. */
 function compareBowEntries(a: readonly [number, number], b: readonly [number, number]): number {
   return a[0] - b[0] || a[1] - b[1];
@@ -182,6 +190,11 @@ export class Dictionary {
   private outIds = new Float64Array(0);
   private outCounts = new Float64Array(0);
   private lastMissing: Array<[string, number]> = [];
+  // addFast's scratch for a document's unseen tokens.
+  private newTokens: string[] = [];
+  private newCounts: Int32Array = new Int32Array(64);
+  private newTags: Int32Array = new Int32Array(64);
+  private newIdOf: Int32Array = new Int32Array(64);
 
   /**
    * @param documents Optional tokenised documents to add right away.
@@ -308,8 +321,9 @@ export class Dictionary {
     let unique = 0;
     // Unseen tokens, in first-occurrence order; `order` holds ~k for newTokens[k].
     let newIndex: Map<string, number> | undefined;
-    let newTokens: string[] | undefined;
-    let newCounts: number[] | undefined;
+    const newTokens = this.newTokens;
+    let newCounts = this.newCounts;
+    let count = 0;
     for (let i = 0; i < length; i++) {
       const w = tokens[i]!;
       const id = token2id.get(w);
@@ -318,32 +332,24 @@ export class Dictionary {
           if (docCount[id]++ === 0) order[unique++] = id;
           continue;
         }
-        clearCounts(docCount, order, unique);
-        return false;
+        return this.abandon(unique);
       }
-      if (typeof w !== 'string') {
-        clearCounts(docCount, order, unique);
-        return false;
-      }
-      if (newIndex === undefined) {
-        newIndex = new Map();
-        newTokens = [];
-        newCounts = [];
-      }
+      if (typeof w !== 'string') return this.abandon(unique);
+      newIndex ??= new Map();
       const k = newIndex.get(w);
       if (k === undefined) {
-        newIndex.set(w, newTokens!.length);
-        order[unique++] = ~newTokens!.length;
-        newTokens!.push(w);
-        newCounts!.push(1);
+        newIndex.set(w, count);
+        order[unique++] = ~count;
+        if (count === newCounts.length) newCounts = this.newCounts = grownInt32(newCounts, count + 1);
+        newTokens[count] = w;
+        newCounts[count++] = 1;
       } else {
-        newCounts![k]!++;
+        newCounts[k]!++;
       }
     }
 
-    let newIdOf: Int32Array | undefined;
-    if (newTokens !== undefined) {
-      const count = newTokens.length;
+    const newIdOf = this.newIdOf.length < count ? (this.newIdOf = new Int32Array(Math.max(count, 2 * this.newIdOf.length))) : this.newIdOf;
+    if (count > 0) {
       if (size + count > cap) {
         this.ensureCapacity(size + count);
         cap = this.cap;
@@ -351,28 +357,29 @@ export class Dictionary {
       }
       // gensim gives new ids from len(token2id) on; if ids have gaps one of them
       // may already be counted in this document: scan() handles that exactly.
-      for (let j = 0; j < count; j++) {
-        if (docCount[size + j]! > 0) {
-          clearCounts(docCount, order, unique);
-          return false;
-        }
-      }
-      // New ids in Python's sorted() order (by code point). Without surrogates
-      // UTF-16 order is code point order, and the native sort is much faster.
-      let sorted = newTokens;
+      for (let j = 0; j < count; j++) if (docCount[size + j]! > 0) return this.abandon(unique);
+      // New ids in Python's sorted() order (by code point), carrying each token's k along.
+      const tags = this.newTags.length < count ? (this.newTags = new Int32Array(Math.max(count, 2 * this.newTags.length))) : this.newTags;
+      for (let k = 0; k < count; k++) tags[k] = k;
       if (count > 1) {
         let astral = false;
-        for (let j = 0; j < count && !astral; j++) astral = SURROGATE.test(newTokens[j]!);
-        sorted = newTokens.slice();
-        if (astral) sorted.sort(compareCodePoints);
-        else sorted.sort();
+        for (let k = 0; k < count && !astral; k++) astral = SURROGATE.test(newTokens[k]!);
+        // Without surrogates UTF-16 order is code point order.
+        if (!astral) sortTokens(newTokens, tags, count);
+        else {
+          const sorted = Array.from({ length: count }, (_, k) => k).sort((a, b) => compareCodePoints(newTokens[a]!, newTokens[b]!));
+          const words = sorted.map((k) => newTokens[k]!);
+          for (let j = 0; j < count; j++) {
+            newTokens[j] = words[j]!;
+            tags[j] = sorted[j]!;
+          }
+        }
       }
-      newIdOf = new Int32Array(count);
       for (let j = 0; j < count; j++) {
-        const w = sorted[j]!;
-        token2id.set(w, size + j);
-        newIdOf[newIndex!.get(w)!] = size + j;
+        token2id.set(newTokens[j]!, size + j);
+        newIdOf[tags[j]!] = size + j;
       }
+      newTokens.length = 0;
     }
 
     // Statistics, in first-occurrence order; the scratch counts are cleared on the way.
@@ -380,22 +387,29 @@ export class Dictionary {
     for (let i = 0; i < unique; i++) {
       const e = order[i]!;
       let id: number;
-      let count: number;
+      let n: number;
       if (e >= 0) {
         id = e;
-        count = docCount[e]!;
+        n = docCount[e]!;
         docCount[e] = 0;
       } else {
-        id = newIdOf![~e]!;
-        count = newCounts![~e]!;
+        id = newIdOf[~e]!;
+        n = newCounts[~e]!;
       }
       if (pendingDf[id]!++ === 0) pendingOrder.push(id);
-      pendingCf[id]! += count;
+      pendingCf[id]! += n;
     }
     this.numDocs += 1;
     this.numPos += length;
     this.numNnz += unique;
     return true;
+  }
+
+  /** addFast giving up: clear the scratch counts of the known ids in order[0..unique) and the unseen tokens. */
+  private abandon(unique: number): false {
+    clearCounts(this.docCount, this.orderBuf, unique);
+    this.newTokens.length = 0;
+    return false;
   }
 
   /**
