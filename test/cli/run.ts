@@ -93,7 +93,7 @@ t.test('inspect prints the chain; --json the resolved settings', async (t) => {
   t.equal(r.code, 0, r.stderr);
   t.equal(
     r.stdout,
-    'ndjson(samples/corpora/field-notes.ndjson) -> preprocess(default) -> dictionary(two-pass, no_below=3, no_above=0.5, keep_n=5000) -> shuffle(1000) -> batch(32, sparse) -> prodlda(K=6, hidden=[50, 50], dropout=0.2) -> train(adam(lr=0.002), 40 epochs, backend=auto, seed=1) -> output(out/quickstart)\n',
+    'ndjson(samples/corpora/field-notes.ndjson) -> preprocess(default) -> dictionary(two-pass, no_below=3, no_above=0.5, keep_n=5000) -> shuffle(1000) -> batch(32, sparse) -> prodlda(K=6, hidden=[50, 50], dropout=0.2) -> train(adam(lr=0.002), 40 epochs, backend=auto, seed=2) -> output(out/quickstart)\n',
   );
   const j = await runCli(['inspect', 'pipelines/quickstart.yaml', '--json', '--set', 'model.prodlda.topics=9']);
   t.match(JSON.parse(j.stdout), { name: 'quickstart', model: { kind: 'prodlda', topics: 9 }, train: { epochs: 40 } });
