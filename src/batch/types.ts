@@ -5,15 +5,10 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { DocId } from '../sources/types.js';
 
-/**
- * A document as a bag of words: `[tokenId, count]` pairs, as gensim's `doc2bow` returns.
- * Structurally the same as the dictionary stage's `BowDocument`.
- */
-export interface BowDocument {
-  id: DocId;
-  bow: Array<[number, number]>;
-  [field: string]: unknown;
-}
+import type { BowDocument } from '../dictionary/types.js';
+
+/** Batches are built from the dictionary stage's bag-of-words documents. */
+export type { BowDocument };
 
 /** A document as a sequence of token ids in reading order (`Dictionary.doc2idx`). */
 export interface SequenceDocument {
