@@ -69,7 +69,12 @@ export abstract class Optimizer {
   protected slotsOf(v: tf.Variable): tf.Variable[] {
     let s = this.state.get(v);
     if (!s) {
-      s = this.slotNames.map(() => tf.variable(tf.zerosLike(v), false));
+      s = this.slotNames.map(() => {
+        const zeros = tf.zerosLike(v);
+        const slot = tf.variable(zeros, false);
+        zeros.dispose(); // the variable holds its own reference to the data
+        return slot;
+      });
       this.state.set(v, s);
     }
     return s;
