@@ -40,14 +40,43 @@ export type ValidationResult =
 
 type PathSeg = string | number;
 
-/** Read, interpolate, override and validate a pipeline file. Throws the first CorpusflowError('CONFIG_INVALID'); see `validatePipelineFile` for all of them. */
+/**
+ * Read, interpolate, override and validate a pipeline file.
+ *
+ * Like a customs check for a job description: every key is checked against
+ * the schema before anything runs, and a problem is reported with where it is.
+ *
+ * ## Example
+ * ```ts
+ * import { loadPipeline } from 'corpusflow';
+ * const { config } = await loadPipeline('pipelines/quickstart.yaml', { set: ['train.epochs=5'] });
+ * ```
+ *
+ * @param file YAML or JSON pipeline file; relative paths inside it resolve against its directory.
+ * @param options `set` overrides, `env` for `${VAR}`, `cwd` for paths given with `set`.
+ * @return the validated config with absolute paths.
+ * @throws CorpusflowError CONFIG_INVALID (the first problem; `validatePipelineFile` lists all), FILE_NOT_FOUND.
+ */
 export async function loadPipeline(file: string, options: LoadOptions = {}): Promise<LoadedPipeline> {
   const result = await validatePipelineFile(file, options);
   if (!result.ok) throw result.errors[0]!;
   return result.pipeline;
 }
 
-/** Like `loadPipeline` but collects every error instead of throwing; a missing file is still thrown. */
+/**
+ * Like `loadPipeline` but collects every problem instead of throwing the first; a missing file is still thrown.
+ *
+ * ## Example
+ * ```ts
+ * import { validatePipelineFile } from 'corpusflow';
+ * const result = await validatePipelineFile('pipeline.yaml');
+ * if (!result.ok) for (const e of result.errors) console.error(e.message); // p.yaml:4:3, field "dictionary.no_bellow": ...
+ * ```
+ *
+ * @param file the pipeline file.
+ * @param options as `loadPipeline`.
+ * @return `{ok: true, pipeline}` or `{ok: false, errors}` in file order.
+ */
 export async function validatePipelineFile(file: string, options: LoadOptions = {}): Promise<ValidationResult> {
   let text: string;
   try {
@@ -62,7 +91,21 @@ export async function validatePipelineFile(file: string, options: LoadOptions = 
   return validatePipelineText(text, file, options);
 }
 
-/** Validate pipeline text (YAML or JSON) as if read from `file` (used for positions and relative paths). */
+/**
+ * Validate pipeline text (YAML or JSON) as if read from `file` (used for positions and relative paths).
+ *
+ * ## Example
+ * ```ts
+ * import { validatePipelineText } from 'corpusflow';
+ * validatePipelineText('source: { ndjson: a.ndjson }\nbatch: { size: "x" }\n', 'p.yaml').errors[0].message;
+ * // 'p.yaml:2:16, field "batch.size": expected number, found string "x" [CONFIG_INVALID]'
+ * ```
+ *
+ * @param text the file's contents.
+ * @param file the name used in messages and as the base of relative paths.
+ * @param options as `loadPipeline`.
+ * @return the validation result.
+ */
 export function validatePipelineText(text: string, file: string, options: LoadOptions = {}): ValidationResult {
   const lineCounter = new LineCounter();
   const doc = YAML.parseDocument(text, { lineCounter, schema: 'core', uniqueKeys: true, prettyErrors: false, strict: true });

@@ -51,8 +51,19 @@ export interface ResolvedPipeline {
 export const FILTER_EXTREMES_DEFAULTS = { noBelow: 5, noAbove: 0.5, keepN: 100000 } as const;
 
 /**
- * Fill defaults. `file` names the pipeline for messages; relative paths were
- * already made absolute by `loadPipeline`.
+ * Fill in every default: the settings a run actually uses.
+ *
+ * ## Example
+ * ```ts
+ * import { loadPipeline, resolvePipeline, describePipeline } from 'corpusflow';
+ * const loaded = await loadPipeline('pipelines/quickstart.yaml');
+ * console.log(describePipeline(resolvePipeline(loaded.config, loaded.file)));
+ * ```
+ *
+ * @param cfg a validated config (paths already absolute, as `loadPipeline` returns them).
+ * @param file the pipeline file, for messages and the default name.
+ * @param cwd base of the default output directory `out/<name>`.
+ * @return the resolved pipeline.
  */
 export function resolvePipeline(cfg: PipelineConfig, file: string, cwd = process.cwd()): ResolvedPipeline {
   const s = cfg.source;
