@@ -712,10 +712,12 @@ export class Dictionary {
     if (n > this.cap) return false;
     const tokens: string[] = new Array(n);
     let next = 0;
-    for (const [token, id] of this.token2id) {
-      if (id !== next) return false;
+    let canonical = true;
+    this.token2id.forEach((id, token) => {
+      if (id !== next) canonical = false;
       tokens[next++] = token;
-    }
+    });
+    if (!canonical) return false;
     const { pendingDf, pendingCf, pendingOrder, numDocs } = this;
     // Candidates in token2id order (= id order here), each with gensim's sort key.
     const candidates = new Int32Array(n);
