@@ -9,6 +9,8 @@
  * point order when no string holds a surrogate; callers check that first.
  */
 
+import { compareCodePoints } from './compare.js';
+
 /** Below this many strings a partition is finished by insertion sort. */
 const SMALL = 12;
 /** Recursion depth after which a range is handed to the native sort (bounds the stack on adversarial input). */
@@ -98,7 +100,8 @@ function sortRange(keys: string[], tags: Int32Array, lo: number, hi: number, d: 
 }
 
 /**
- * Sort `keys[0..n)` by UTF-16 code units, in place, moving `tags[0..n)` along.
+ * Sort `keys[0..n)` in place, moving `tags[0..n)` along: by UTF-16 code units,
+ * or by code point (Python's order, lone surrogates included) with `byCodePoint`.
  *
  * Like sorting index cards by their first letter, then each pile by the second
  * letter, and so on, with each card's number travelling with it.
@@ -106,7 +109,20 @@ function sortRange(keys: string[], tags: Int32Array, lo: number, hi: number, d: 
  * @param keys Strings to sort (at least n).
  * @param tags One number per string, permuted the same way (at least n).
  * @param n How many to sort.
+ * @param byCodePoint Compare code points (needed only when a key holds a surrogate). Default false.
  */
-export function sortTokens(keys: string[], tags: Int32Array, n: number): void {
-  sortRange(keys, tags, 0, n, 0, 0);
+export function sortTokens(keys: string[], tags: Int32Array, n: number, byCodePoint = false): void {
+  if (byCodePoint) sortByCodePoint(keys, tags, n);
+  else sortRange(keys, tags, 0, n, 0, 0);
+}
+
+/** sortTokens by code point, through the native sort with compareCodePoints. */
+function sortByCodePoint(keys: string[], tags: Int32Array, n: number): void {
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => compareCodePoints(keys[a]!, keys[b]!));
+  const sortedKeys = order.map((i) => keys[i]!);
+  const sortedTags = order.map((i) => tags[i]!);
+  for (let i = 0; i < n; i++) {
+    keys[i] = sortedKeys[i]!;
+    tags[i] = sortedTags[i]!;
+  }
 }
