@@ -48,6 +48,8 @@ export interface Metrics {
   vocab_size: number;
   epochs: number;
   steps: number;
+  /** Documents trained on, all epochs (a resumed run counts those before the checkpoint too). */
+  train_docs: number;
 }
 
 export interface CorpusScore {

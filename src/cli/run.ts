@@ -8,7 +8,7 @@ import path from 'node:path';
 import { defer, tap, type Observable } from 'rxjs';
 import { initBackend, type BackendChoice } from '../backend.js';
 import type { BowBatch } from '../batch/types.js';
-import { buildDictionary, buildPipeline, bowBatches, createModel, optimizerSpec, type BuiltPipeline } from '../config/build.js';
+import { buildDictionary, buildPipeline, bowBatches, createModel, onlineBowBatches, optimizerSpec, type BuiltPipeline } from '../config/build.js';
 import { loadPipeline } from '../config/load.js';
 import { describePipeline, resolvePipeline, type ResolvedPipeline } from '../config/resolve.js';
 import { Dictionary } from '../dictionary/dictionary.js';
@@ -16,6 +16,7 @@ import { CorpusflowError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { ProdLDA } from '../models/prodlda.js';
 import { listCheckpoints, readCheckpoint, snapshotCheckpoint, writeCheckpoint, type Checkpoint, type TrainingPosition } from '../train/checkpoint.js';
+import { OnlineVocabulary } from '../train/online.js';
 import { createOptimizer } from '../train/optimizers.js';
 import { train, type TrainEvent } from '../train/train.js';
 import type { Command, CliContext } from './context.js';
@@ -106,7 +107,17 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
     let checkpoint: Checkpoint | undefined;
     let dictionary: Dictionary;
     let history: LossHistory = { steps: [], epochs: [] };
-    if (options.resume) {
+    const online = pipeline.dictionary.mode === 'online' ? pipeline.dictionary : undefined;
+    if (options.resume && online) {
+      throw new CorpusflowError('INVALID_OPTION', 'dictionary mode "online" cannot resume: it trains in one pass and writes no checkpoints', {
+        position: { file: pipeline.file, field: 'dictionary.mode' },
+        hint: 'run again without --resume',
+      });
+    }
+    if (online) {
+      // Filled in by the single training pass.
+      dictionary = new Dictionary();
+    } else if (options.resume) {
       if ((await listCheckpoints(checkpointDir)).length === 0) {
         throw new CorpusflowError('FILE_NOT_FOUND', `no checkpoint to resume from in ${show(checkpointDir)}`, { hint: 'run without --resume to start from scratch' });
       }
@@ -124,9 +135,14 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
       progress.log(`corpusflow: dictionary: ${formatCount(dictionary.numDocs)} documents, ${formatCount(dictionary.size)} tokens kept`);
     }
 
-    const model = createModel(pipeline, dictionary.size);
+    const model = online ? createModel(pipeline, online.capacity, online.capacity) : createModel(pipeline, dictionary.size);
     try {
-      const trained = await passTwo(built, dictionary, model, progress, stop.signal, checkpointDir, checkpoint, history);
+      const trained = online ? await passOnline(built, model, progress, stop.signal, history) : await passTwo(built, dictionary, model, progress, stop.signal, checkpointDir, checkpoint, history);
+      if (trained.dictionary) dictionary = trained.dictionary;
+      if (trained.interrupted && online) {
+        progress.log(`corpusflow: interrupted at step ${trained.position.step}; online mode keeps no checkpoint, nothing to resume`);
+        return EXIT.pipelineError;
+      }
       if (trained.interrupted) {
         progress.log(
           `corpusflow: interrupted at step ${trained.position.step} (epoch ${trained.position.epoch}); checkpoint written to ${show(trained.checkpointPath!)}\n` +
@@ -143,7 +159,7 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
       const quality = await topicQuality(topics, built.tokens, { measure: pipeline.evaluate.coherence, topn: pipeline.evaluate.topn });
       const scored = await scoreCorpus(
         model,
-        bowBatches(built, dictionary, { shuffled: false, size: 256 }),
+        bowBatches(built, dictionary, { shuffled: false, size: 256, vocabSize: model.options.capacity }),
         built.source.flow,
         pipeline.output.docTopics ? path.join(out, 'doc-topics.ndjson') : undefined,
       );
@@ -165,8 +181,9 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
         peak_rss_mb: peakRssMb(),
         topics: pipeline.model.topics,
         vocab_size: dictionary.size,
-        epochs: pipeline.train.epochs,
+        epochs: online ? 1 : pipeline.train.epochs,
         steps: trained.position.step,
+        train_docs: trained.position.docs,
       };
       const shownTopics = topics.map((t) => ({ id: t.id, words: t.words.slice(0, pipeline.output.topWords) }));
       const topicWord = pipeline.output.report ? topicWordDistributions(model) : [];
@@ -186,7 +203,7 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
                 ['documents', formatCount(scored.docs)],
                 ['vocabulary', formatCount(dictionary.size)],
                 ['topics', String(pipeline.model.topics)],
-                ['epochs', String(pipeline.train.epochs)],
+                ['epochs', online ? `1 (online, capacity ${online.capacity})` : String(pipeline.train.epochs)],
                 ['steps', formatCount(trained.position.step)],
                 ['training time', formatDuration(trained.seconds)],
                 ['total time', formatDuration(seconds)],
@@ -241,6 +258,55 @@ interface TrainOutcome {
   seconds: number;
   docsPerSecond: number;
   checkpointPath?: string;
+  /** Online mode: the live vocabulary, ids = model rows. */
+  dictionary?: Dictionary;
+}
+
+/**
+ * Online mode: one pass over the input, the vocabulary grown while training
+ * (src/train/online.ts). Progress comes from the bytes read.
+ */
+async function passOnline(built: BuiltPipeline, model: ProdLDA, progress: Progress, signal: AbortSignal, history: LossHistory): Promise<TrainOutcome> {
+  const p = built.pipeline;
+  const vocabulary = new OnlineVocabulary({ capacity: model.options.capacity });
+  const optimizer = createOptimizer(optimizerSpec(p));
+  const position: TrainingPosition = { step: 0, epoch: 1, position: 0, docs: 0, epochLossSum: 0, epochSteps: 0, best: null, wait: 0 };
+  const batches = onlineBowBatches(built, vocabulary, model, optimizer).pipe(
+    tap((b) => {
+      position.step++;
+      position.docs += b.size;
+      position.position += b.size;
+    }),
+  );
+  const trainStart = performance.now();
+  const onEvent = (e: TrainEvent) => {
+    if (e.type === 'step') {
+      history.steps.push({ step: e.step, epoch: 1, loss: round(e.loss), docsPerSecond: Math.round(e.docsPerSecond) });
+      const s = built.source.stats;
+      progress.update(
+        {
+          phase: 'training',
+          ...(s.bytesTotal ? { fraction: Math.min(1, s.bytesRead / s.bytesTotal) } : {}),
+          epoch: 1,
+          epochs: 1,
+          docsPerSecond: e.docsPerSecond,
+          loss: e.loss,
+          detail: `${formatCount(vocabulary.size)} tokens live, ${formatCount(vocabulary.stats.pruned)} pruned`,
+        },
+        !progress.tty && e.step % p.train.logEvery === 0,
+      );
+    } else if (e.type === 'epochEnd') {
+      history.epochs.push({ epoch: 1, step: e.step, loss: round(e.loss) });
+    }
+  };
+  try {
+    await consume(batches.pipe(train(model, { epochs: 1, optimizer, seed: p.train.seed, logEvery: Math.min(progress.tty ? 5 : 10, p.train.logEvery) })), signal, undefined, onEvent);
+  } finally {
+    optimizer.dispose();
+  }
+  const seconds = (performance.now() - trainStart) / 1000;
+  progress.log(`corpusflow: online vocabulary: ${formatCount(vocabulary.size)} tokens live of ${formatCount(vocabulary.capacity)} rows, ${formatCount(vocabulary.stats.pruned)} pruned`);
+  return { interrupted: signal.aborted, position, seconds, docsPerSecond: seconds > 0 ? position.docs / seconds : 0, dictionary: vocabulary.toDictionary() };
 }
 
 /**
