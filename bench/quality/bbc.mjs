@@ -1,7 +1,7 @@
 // Topic quality of corpusflow's ProdLDA on bbc-news (issue 4's quality bar), against the dist build.
 //
 //   npx tsc -p tsconfig.json --noEmitOnError false
-//   node bench/quality/bbc.mjs [--seeds 1,2,3] [--parallel 1] [--epochs 100] [--backend wasm|cpu] [--topics 20] [--batch 64] [--json out.json]
+//   node bench/quality/bbc.mjs [--seeds 1,2,3] [--parallel 1] [--evalEvery 20] [--epochs 100] [--backend wasm|cpu] [--topics 20] [--batch 64] [--json out.json]
 //
 // The corpus is already tokenised: text split on spaces, no filtering, dictionary unfiltered.
 // NPMI is gensim-identical c_npmi (top 10, window 10) over the corpus itself; diversity is the
@@ -75,6 +75,13 @@ for (const seed of seeds) {
       train(model, { epochs, seed, logEvery: 50 }),
       tap((e) => {
         if (e.type === 'epochEnd' && (e.epoch % 20 === 0 || e.epoch === 1)) console.log(`  seed ${seed} epoch ${e.epoch} loss ${e.loss.toFixed(2)}`);
+        if (e.type === 'epochEnd' && args.evalEvery && e.epoch % Number(args.evalEvery) === 0 && e.epoch < epochs) {
+          // Interim figures (not awaited by the trainer: the scores are computed from a copy of the topics).
+          const top10 = model.topics(dictionary, 10).map((t) => t.words.map((w) => w.token));
+          void coherence(top10, tokens, { measure: 'c_npmi', topn: 10 }).then((r) =>
+            console.log(`  seed ${seed} epoch ${e.epoch}: NPMI ${r.mean.toFixed(4)}, diversity top-10 ${topicDiversity(top10, 10).toFixed(3)}`),
+          );
+        }
         last = e;
       }),
     ),
