@@ -13,7 +13,8 @@ import { toBow } from '../dictionary/to-bow.js';
 import { updateDictionary } from '../dictionary/update-dictionary.js';
 import { CorpusflowError } from '../errors.js';
 import { ProdLDA } from '../models/prodlda.js';
-import type { OptimizerSpec } from '../train/optimizers.js';
+import type { Optimizer, OptimizerSpec } from '../train/optimizers.js';
+import { onlineBatches, type OnlineVocabulary } from '../train/online.js';
 import type { TokenizedDocument } from '../sources/types.js';
 import type { ResolvedPipeline } from './resolve.js';
 import { createPreprocess, createSource, type CliSource } from './sources.js';
@@ -43,9 +44,10 @@ export async function buildPipeline(pipeline: ResolvedPipeline): Promise<BuiltPi
 export async function buildDictionary(built: BuiltPipeline, run: (pass: Observable<unknown>) => Promise<void>): Promise<Dictionary> {
   const d = built.pipeline.dictionary;
   if (d.mode !== 'two-pass') {
-    throw new CorpusflowError('INVALID_OPTION', 'dictionary mode "online" is not available in this build', {
+    // Online mode grows its vocabulary while training (src/train/online.ts): there is no pass 1.
+    throw new CorpusflowError('INVALID_OPTION', 'dictionary mode "online" has no dictionary pass', {
       position: { file: built.pipeline.file, field: 'dictionary.mode' },
-      hint: 'use mode: two-pass',
+      hint: 'train online pipelines with `corpusflow run`',
     });
   }
   const dictionary = new Dictionary();
@@ -69,6 +71,11 @@ export interface BatchOptions {
   dropEmpty?: boolean;
   /** Override the batch size (e.g. larger batches for evaluation). */
   size?: number;
+  /**
+   * Token id range of the batches. Default `dictionary.size`; an online dictionary's ids are model
+   * rows with gaps, so pass the model's capacity.
+   */
+  vocabSize?: number;
 }
 
 /**
@@ -84,13 +91,21 @@ export function bowBatches(built: BuiltPipeline, dictionary: Dictionary, options
     docs = docs.pipe(shuffle({ bufferSize: p.batch.shuffle, seed: p.train.seed, startEpoch: options.startEpoch ?? 0 }));
   }
   return docs.pipe(
-    batchBow({ batchSize: options.size ?? p.batch.size, vocabSize: dictionary.size, format: p.batch.format, dropRemainder: options.shuffled && p.batch.dropRemainder }),
+    batchBow({ batchSize: options.size ?? p.batch.size, vocabSize: options.vocabSize ?? dictionary.size, format: p.batch.format, dropRemainder: options.shuffled && p.batch.dropRemainder }),
   );
 }
 
-/** A new ProdLDA sized for the dictionary, with the pipeline's settings. */
-export function createModel(pipeline: ResolvedPipeline, vocabSize: number): ProdLDA {
+/**
+ * A new ProdLDA sized for the dictionary, with the pipeline's settings. With `capacity` (online mode)
+ * every row starts free: the online vocabulary makes rows live as tokens arrive.
+ */
+export function createModel(pipeline: ResolvedPipeline, vocabSize: number, capacity?: number): ProdLDA {
   const m = pipeline.model;
+  if (capacity !== undefined) {
+    const model = new ProdLDA({ vocabSize: capacity, capacity, topics: m.topics, hidden: m.hidden, dropout: m.dropout, alpha: m.alpha, batchNorm: m.batchNorm, seed: pipeline.train.seed });
+    model.setLive(Array.from({ length: capacity }, (_, i) => i), false);
+    return model;
+  }
   return new ProdLDA({ vocabSize, topics: m.topics, hidden: m.hidden, dropout: m.dropout, alpha: m.alpha, batchNorm: m.batchNorm, seed: pipeline.train.seed });
 }
 
@@ -102,4 +117,17 @@ export function optimizerSpec(pipeline: ResolvedPipeline): OptimizerSpec {
     : o.momentum > 0
       ? { momentum: { learningRate: o.learningRate, momentum: o.momentum } }
       : { sgd: { learningRate: o.learningRate } };
+}
+
+/**
+ * Online mode: tokenised documents -> (shuffled) batches over the model's rows, growing `vocabulary`
+ * as they go (new tokens take free rows, reset in `model` and `optimizer`). Subscribe once: it is the
+ * single pass.
+ */
+export function onlineBowBatches(built: BuiltPipeline, vocabulary: OnlineVocabulary, model: ProdLDA, optimizer: Optimizer): Observable<BowBatch> {
+  const p = built.pipeline;
+  let docs = built.tokens;
+  // Shuffling tokenised documents (not bags of words) is safe: rows are assigned only as batches form.
+  if (p.batch.shuffle > 1) docs = docs.pipe(shuffle({ bufferSize: p.batch.shuffle, seed: p.train.seed }));
+  return docs.pipe(onlineBatches(vocabulary, model, { batchSize: p.batch.size, format: p.batch.format, optimizer }));
 }

@@ -13,6 +13,7 @@ import { ProdLDA, type ProdLDAOptions } from '../models/prodlda.js';
 import { invalidOption } from '../errors.js';
 import { train, type TrainEvent, type TrainOptions } from './train.js';
 import { TokenCacheWriter, cacheRemap, readTokenCache } from './token-cache.js';
+import { fitOnlineTopicModel, type OnlineVocabularyOptions } from './online.js';
 
 export interface FitTopicModelOptions {
   /** A factory of the tokenised corpus: each call must read it from the start (one pass). */
@@ -22,8 +23,14 @@ export interface FitTopicModelOptions {
    * keepN 100,000; `{noBelow: 0, noAbove: 1, keepN: null}` keeps everything), or a ready Dictionary (no pass 1).
    */
   dictionary?: FilterExtremesOptions | Dictionary;
-  /** Only `'two-pass'` here; the online mode lives elsewhere. */
-  mode?: 'two-pass';
+  /**
+   * `'two-pass'` (default), or `'online'`: one pass over `documents()`, the vocabulary grown while
+   * training inside `online.capacity` rows (see `fitOnlineTopicModel`; `dictionary`, `tokenCache`
+   * and the epochs do not apply).
+   */
+  mode?: 'two-pass' | 'online';
+  /** The online vocabulary (mode `'online'` only): capacity and pruning. */
+  online?: OnlineVocabularyOptions;
   /** Batch size (default 64) and shuffle buffer (documents; default 10,000; `false` to keep file order). */
   batch?: { size?: number; shuffle?: number | false; seed?: number };
   /** ProdLDA options except the vocabulary size, which comes from the dictionary. */
@@ -66,7 +73,8 @@ export interface TopicModelFit extends Observable<TrainEvent> {
  */
 export function fitTopicModel(options: FitTopicModelOptions): TopicModelFit {
   if (typeof options.documents !== 'function') throw invalidOption('documents', 'a function returning an Observable of tokenised documents', options.documents);
-  if (options.mode !== undefined && options.mode !== 'two-pass') throw invalidOption('mode', "'two-pass'", options.mode);
+  if (options.mode === 'online') return fitOnline(options);
+  if (options.mode !== undefined && options.mode !== 'two-pass') throw invalidOption('mode', "'two-pass' or 'online'", options.mode);
   const batchSize = options.batch?.size ?? 64;
   const bufferSize = options.batch?.shuffle ?? 10_000;
   const seed = options.batch?.seed ?? options.train?.seed ?? options.model?.seed ?? 0;
@@ -137,6 +145,23 @@ export function fitTopicModel(options: FitTopicModelOptions): TopicModelFit {
     model: { get: () => state.model },
     dictionary: { get: () => state.dictionary },
   }) as TopicModelFit;
+}
+
+/** Mode 'online' of fitTopicModel: the same options, handed to fitOnlineTopicModel. */
+function fitOnline(options: FitTopicModelOptions): TopicModelFit {
+  if (!options.online) throw invalidOption('online', "{capacity, ...} with mode 'online'", options.online);
+  if (options.dictionary !== undefined) throw invalidOption('dictionary', "nothing with mode 'online' (use online: {capacity, ...})", options.dictionary);
+  const { epochs, resume, checkpoint, ...trainOptions } = options.train ?? {};
+  if (epochs !== undefined && epochs !== 1) throw invalidOption('train.epochs', "1 with mode 'online' (a single pass)", epochs);
+  if (resume !== undefined || checkpoint !== undefined) throw invalidOption('train', "no checkpoint or resume with mode 'online'", 'checkpoint');
+  const batch = options.batch === undefined ? undefined : { ...options.batch, shuffle: options.batch.shuffle ?? false };
+  return fitOnlineTopicModel({
+    documents: options.documents,
+    vocabulary: options.online,
+    ...(batch ? { batch } : {}),
+    ...(options.model ? { model: options.model } : {}),
+    train: trainOptions,
+  });
 }
 
 /** The documents of a fit as plain arrays of tokens (for coherence), from any re-iterable source. */
