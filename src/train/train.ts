@@ -154,6 +154,11 @@ export function train<B extends { size: number; dispose(): void }>(
       let accSteps = 0;
       let pendingWrite: Promise<void> = Promise.resolve();
       let writeError: unknown = null;
+      // Snapshots taken but not yet being written. A source that emits a whole epoch synchronously (an
+      // in-memory corpus, a shuffle buffer larger than the corpus) never lets a write finish until the epoch
+      // ends, so without a cap every snapshot of the epoch would wait in memory.
+      const waiting: Checkpoint[] = [];
+      let writing = false;
 
       const st: TrainingPosition = { step: 0, epoch: 1, position: 0, docs: 0, epochLossSum: 0, epochSteps: 0, best: null, wait: 0 };
       let intervalDocs = 0;
@@ -220,16 +225,28 @@ export function train<B extends { size: number; dispose(): void }>(
         // The loss accumulated since the last step event belongs to this epoch's sum too.
         const pending = lossAcc ? lossAcc.dataSync()[0]! : 0;
         const position = { ...st, epochLossSum: st.epochLossSum + pending, epochSteps: st.epochSteps + accSteps };
-        const snap = snapshotCheckpoint(model as TrainableModel<never>, optimizer, position, ck.dictionary);
-        pendingWrite = pendingWrite.then(async () => {
-          try {
-            if (writeError) return;
-            const path = await writeCheckpoint(ck.dir, snap, ck.keep ?? 3);
-            if (!closed) subscriber.next({ type: 'checkpoint', step: snap.header.step, path });
-          } catch (e) {
-            writeError = e;
+        waiting.push(snapshotCheckpoint(model as TrainableModel<never>, optimizer, position, ck.dictionary));
+        // Only the newest `keep` files survive rotation, so an older waiting snapshot would be written just to be
+        // deleted: drop it. Memory then holds at most keep + 1 snapshots (the waiting ones and the one being written).
+        if (waiting.length > (ck.keep ?? 3)) waiting.shift();
+        if (!writing) pendingWrite = writeWaiting();
+      };
+
+      const writeWaiting = async (): Promise<void> => {
+        writing = true;
+        try {
+          while (waiting.length > 0 && !writeError) {
+            const snap = waiting.shift()!;
+            try {
+              const path = await writeCheckpoint(ck!.dir, snap, ck!.keep ?? 3);
+              if (!closed) subscriber.next({ type: 'checkpoint', step: snap.header.step, path });
+            } catch (e) {
+              writeError = e;
+            }
           }
-        });
+        } finally {
+          writing = false;
+        }
       };
 
       /** One epoch: subscribe, train on every batch (skipping `skip` documents first), resolve on complete. */
