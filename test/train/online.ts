@@ -257,3 +257,24 @@ t.test('errors: a capacity mismatch is refused, an upstream error reaches the su
   fit.model!.dispose();
   t.equal(tf.memory().numTensors, baseline);
 });
+
+t.test("fitTopicModel mode 'online' hands over to fitOnlineTopicModel and refuses two-pass options", async (t) => {
+  const { fitTopicModel } = await import('../../src/train/fit.js');
+  let subscriptions = 0;
+  const fit = fitTopicModel({
+    mode: 'online',
+    online: { capacity: 40, pruneEvery: 50 },
+    documents: () => defer(() => (subscriptions++, from(stream(60, { noise: false })))),
+    batch: { size: 20 },
+    model: { topics: 3, hidden: [8] },
+  });
+  const events = await lastValueFrom(fit.pipe(toArray()));
+  t.equal(subscriptions, 1);
+  t.match(events.at(-1), { type: 'done', docs: 60, epochs: 1 });
+  t.equal(fit.dictionary!.size, 18);
+  fit.model!.dispose();
+  const documents = () => from([] as TokenizedDocument[]);
+  t.throws(() => fitTopicModel({ mode: 'online', documents }), { code: 'INVALID_OPTION' }, 'online needs a capacity');
+  t.throws(() => fitTopicModel({ mode: 'online', online: { capacity: 4 }, documents, train: { epochs: 3 } }), { code: 'INVALID_OPTION' }, 'one pass only');
+  t.throws(() => fitTopicModel({ mode: 'online', online: { capacity: 4 }, documents, dictionary: { noBelow: 2 } }), { code: 'INVALID_OPTION' });
+});
