@@ -13,6 +13,7 @@ import { ProdLDA, type ProdLDAOptions } from '../models/prodlda.js';
 import { invalidOption } from '../errors.js';
 import { train, type TrainEvent, type TrainOptions } from './train.js';
 import { TokenCacheWriter, cacheRemap, readTokenCache } from './token-cache.js';
+import { readCheckpoint } from './checkpoint.js';
 import { fitOnlineTopicModel, type OnlineVocabularyOptions } from './online.js';
 
 export interface FitTopicModelOptions {
@@ -122,14 +123,19 @@ export function fitTopicModel(options: FitTopicModelOptions): TopicModelFit {
       const remap = cache ? cacheRemap(cache.vocabulary, dictionary.token2id) : undefined;
       const bows = (): Observable<BowDocument> =>
         remap ? readTokenCache(options.tokenCache!, remap) : options.documents().pipe(toBow(dictionary), map((d) => d as BowDocument));
-      // startEpoch keeps the shuffle order of a resumed run the same as an uninterrupted one.
-      let epoch = 0;
+      // Read the checkpoint here (not in train) to know its epoch: startEpoch then keeps the
+      // shuffle order of a resumed run the same as an uninterrupted one's.
+      const resume = typeof options.train?.resume === 'string' ? await readCheckpoint(options.train.resume) : options.train?.resume;
+      let epoch = resume ? resume.header.epoch - 1 : 0;
       const batches = defer(() => {
         const shuffled = bufferSize === false ? bows() : bows().pipe(shuffle({ bufferSize, seed, reshuffleEachEpoch: false, startEpoch: epoch }));
         epoch++;
         return shuffled.pipe(batchBow({ batchSize, vocabSize: dictionary.size }));
       });
-      inner = batches.pipe(train(model, { ...options.train, checkpoint: options.train?.checkpoint && { dictionary, ...options.train.checkpoint } })).subscribe(subscriber);
+      const trainOptions: TrainOptions = { ...options.train, ...(resume ? { resume } : {}) };
+      if (options.train?.checkpoint) trainOptions.checkpoint = { dictionary, ...options.train.checkpoint };
+      if (closed) return;
+      inner = batches.pipe(train(model, trainOptions)).subscribe(subscriber);
     })().catch((e) => {
       void cache?.abort().catch(() => undefined);
       if (!closed) subscriber.error(e);
