@@ -3,7 +3,7 @@
  * evaluate, and write the output directory. Ctrl-C (SIGINT/SIGTERM) stops
  * after the current step and writes a checkpoint that `--resume` continues from.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { defer, tap, type Observable } from 'rxjs';
 import { initBackend, type BackendChoice } from '../backend.js';
@@ -95,6 +95,7 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
   progress.log(`corpusflow: ${pipeline.name}: ${describePipeline(pipeline, ctx.cwd)}`);
   const backend = await initBackend(pipeline.train.backend, { log: (line) => progress.log(line) });
   await mkdir(out, { recursive: true });
+  await removeStaleTempFiles([out, path.join(out, 'model'), checkpointDir]);
 
   // A SIGINT while building the dictionary just stops; during training it checkpoints first.
   const stop = new AbortController();
@@ -432,5 +433,36 @@ async function readHistory(dir: string, step: number): Promise<LossHistory> {
     return { steps: h.steps.filter((s) => s.step <= step), epochs: h.epochs.filter((e) => e.step <= step) };
   } catch {
     return { steps: [], epochs: [] };
+  }
+}
+
+/**
+ * Delete the temp files (`<name>.tmp-<pid>-<hex>`, see io/atomic.ts) that a killed run left behind. They
+ * never shadow a real file, but would pile up over repeated crashes. Only files whose writer process is
+ * gone are removed, so a run still writing into the same directory is left alone.
+ */
+async function removeStaleTempFiles(dirs: string[]): Promise<void> {
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const m = /\.tmp-(\d+)-[0-9a-f]+$/.exec(name);
+      if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue;
+      await unlink(path.join(dir, name)).catch(() => undefined);
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to someone else.
+    return (e as { code?: string }).code !== 'ESRCH';
   }
 }
