@@ -22,7 +22,7 @@ const SEED = Number(process.env.CORPUSFLOW_CRASH_SEED ?? 6);
 const DOCS = 480; // samples/corpora/field-notes.ndjson
 const BATCH = 32;
 const STEPS_PER_EPOCH = Math.ceil(DOCS / BATCH);
-const EPOCHS = 3;
+const EPOCHS = 2;
 const CHECKPOINT_EVERY = 4;
 
 const dir = mkdtempSync(path.join(tmpdir(), 'corpusflow-crash-'));

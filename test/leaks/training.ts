@@ -27,6 +27,8 @@ const corpus = syntheticCorpus({ docs: 64, topics: 4, wordsPerTopic: 10 });
 const STEPS_PER_EPOCH = corpus.docs.length / BATCH;
 const WARM_UP = Math.min(1_000, STEPS / 5);
 const SAMPLE_EVERY = 500;
+// A step takes ~10 ms of CPU here, several times that on a loaded machine: allow 100 ms per step (at least tap's 300 s).
+t.setTimeout(Math.max(300_000, STEPS * 100));
 
 t.test(`${STEPS} training steps keep tensors and heap flat`, async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'corpusflow-leak-'));
