@@ -143,7 +143,15 @@ export function validatePipelineText(text: string, file: string, options: LoadOp
     else errors.push(applied);
   }
 
-  const data: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  // yaml throws (not reports) when aliases would expand past the cap: a billion-laughs file.
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (e) {
+    const reason = `invalid YAML: ${firstLine(e instanceof Error ? e.message : String(e))}`;
+    errors.push(new CorpusflowError('CONFIG_INVALID', reason, { position: at(doc.contents?.range?.[0]), hint: 'aliases may expand to at most 100 nodes' }));
+    return { ok: false, errors };
+  }
   const parsed = pipelineSchema.safeParse(data);
   const located = (p: readonly PathSeg[], reason: string, hint?: string, onKey = false): CorpusflowError => {
     const key = formatKeyPath(p);
