@@ -6,6 +6,7 @@
  * filterExtremes and the saved text all depend on them. JavaScript Maps keep
  * insertion order exactly as Python dicts do, so the state is held in Maps.
  */
+import { detach } from '../preprocess/porter.js';
 import { readFile } from 'node:fs/promises';
 import { CorpusflowError, invalidOption } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -370,7 +371,8 @@ export class Dictionary {
         sortTokens(newTokens, tags, count, astral);
       }
       for (let j = 0; j < count; j++) {
-        token2id.set(newTokens[j]!, size + j);
+        // detach: a token sliced from a long document would otherwise keep the whole document alive.
+        token2id.set(detach(newTokens[j]!), size + j);
         newIdOf[tags[j]!] = size + j;
       }
       newTokens.length = 0;
@@ -544,7 +546,7 @@ export class Dictionary {
         // gensim: new id = current size (it assumes ids have no gaps).
         for (let k = 0; k < missing.length; k++) {
           const newId = token2id.size;
-          token2id.set(missing[k]!, newId);
+          token2id.set(detach(missing[k]!), newId);
           otherIdOf[otherIndex!.get(missing[k]!)!] = newId;
         }
       }
