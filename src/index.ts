@@ -115,6 +115,16 @@ export {
   type CheckpointOptions,
 } from './train/train.js';
 export { fitTopicModel, type FitTopicModelOptions, type TopicModelFit } from './train/fit.js';
+export {
+  OnlineVocabulary,
+  onlineBatches,
+  fitOnlineTopicModel,
+  type OnlineVocabularyOptions,
+  type OnlineVocabularyStats,
+  type OnlineBatchesOptions,
+  type FitOnlineOptions,
+  type OnlineTopicModelFit,
+} from './train/online.js';
 export { fromLayersModel, type LayersModelAdapterOptions } from './train/layers-model.js';
 export { createOptimizer, type OptimizerSpec } from './train/optimizers.js';
 export { learningRateSchedule, type ScheduleSpec } from './train/schedule.js';
@@ -140,7 +150,9 @@ export { topicRecovery, type TopicWordMatrix, type TopicRecoveryOptions, type To
 
 // ── config (pipeline files) ───────────────────────────────────────────────
 export { loadPipeline, validatePipelineFile, validatePipelineText, type LoadOptions, type LoadedPipeline } from './config/load.js';
-export { pipelineSchema, pipelineJsonSchema, type PipelineConfig } from './config/schema.js';
+export { pipelineSchema, pipelineJsonSchema, FILTER_NAMES, type PipelineConfig } from './config/schema.js';
+export { resolvePipeline, describePipeline, type ResolvedPipeline } from './config/resolve.js';
+export { renderReport, type ReportData } from './report/render.js';
 
 // ── I/O and Node stream adapters ──────────────────────────────────────────
 export { writeFileAtomic, createAtomicWriteStream, AtomicWriteStream } from './io/atomic.js';

@@ -66,7 +66,7 @@ export const evaluateCommand: Command = {
       const score = (batch: TokenizedDocument[]) => {
         const bows = batch.map((d) => ({ id: d.id, bow: dictionary.doc2bow(d.tokens) })).filter((d) => d.bow.length > 0);
         if (bows.length === 0) return;
-        const b = toSparseBowBatch(bows, dictionary.size);
+        const b = toSparseBowBatch(bows, model.options.capacity); // online models have row ids up to their capacity
         try {
           const loss = model.lossFn(b, false);
           nll += loss.dataSync()[0]! * b.size;

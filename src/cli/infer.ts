@@ -59,7 +59,7 @@ export const inferCommand: Command = {
       const inferBatch = (docs: TokenizedDocument[]): Promise<void> | undefined => {
         const batch = toSparseBowBatch(
           docs.map((d, i) => ({ id: i, bow: dictionary.doc2bow(d.tokens) })),
-          dictionary.size,
+          model.options.capacity, // online models have row ids up to their capacity
         );
         let theta: Float32Array;
         try {
