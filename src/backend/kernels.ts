@@ -10,10 +10,16 @@
  * - `GatherV2` is replaced: tfjs's computes each element's address from strides (~25 ms for
  *   3,840 rows of 100 floats); copying whole slices takes well under a millisecond.
  * - `ClipByValue` is wrapped: tfjs 4.22's reads int32 data as float32 and does not clip it.
+ * - `Identity` is replaced: it shares the input's memory instead of copying (tfjs clones every
+ *   tensor saved for the backward pass through it, ~150 per ProdLDA step).
+ * - `Tile` is replaced: tfjs's indexes element by element (~20-35 ms for [64, 2949]); rows are
+ *   filled or copied whole.
  * cpu:
  * - `UnsortedSegmentSum` is replaced: tfjs's loops over segments building four temporary
  *   tensors each, O(numSegments × x.size): seconds to minutes per step with a vocabulary.
  * all backends:
+ * - the gradients of `Sum` and `Mean`: tfjs's build `ones(x.shape)` in JavaScript and upload it on
+ *   every call; these tile dy instead (same values).
  * - the gradient of `UnsortedSegmentSum`: tfjs's builds a full-size boolean mask (~70 ms
  *   per step on wasm); this one masks with one [n, 1] column.
  *
@@ -171,6 +177,66 @@ function makeClipByValueWasm(original: tf.KernelFunc): tf.KernelFunc {
   }) as unknown as tf.KernelFunc;
 }
 
+/**
+ * `Identity` on wasm without a copy: the output shares the input's memory (reference counted),
+ * as tfjs's cpu backend does. tfjs clones every tensor it saves for the backward pass through
+ * this kernel, ~150 per ProdLDA step, and wasm's own copies each one (~3 ms per step).
+ * Safe because tensors are immutable: no kernel writes into an input, and corpusflow's in-place
+ * optimizer update writes only data it owns alone (reference count 1).
+ */
+function makeIdentityWasm(original: tf.KernelFunc): tf.KernelFunc {
+  return ((args: { inputs: { x: tf.TensorInfo }; backend: { incRef(dataId: tf.DataId): void } }) => {
+    const { x } = args.inputs;
+    if (x.dtype === 'string') return original(args as unknown as Parameters<tf.KernelFunc>[0]);
+    args.backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  }) as unknown as tf.KernelFunc;
+}
+
+interface TileArgs {
+  inputs: { x: tf.TensorInfo };
+  backend: WasmBackendLike;
+  attrs: { reps: number[] };
+}
+
+/**
+ * `Tile` on wasm: tfjs's computes every output element's source index (~20-35 ms to tile a
+ * [1, 2949] or [64, 1] tensor to [64, 2949], the gradient of ProdLDA's sums and means). This
+ * one fills whole rows of the last axis (a `fill` or a repeated slice copy), row by row.
+ */
+function makeTileWasm(original: tf.KernelFunc): tf.KernelFunc {
+  return ((args: TileArgs) => {
+    const { inputs, backend, attrs } = args;
+    const { x } = inputs;
+    if (x.dtype === 'string' || x.dtype === 'complex64' || x.shape.length === 0) return original(args as unknown as Parameters<tf.KernelFunc>[0]);
+    const rank = x.shape.length;
+    const outShape = x.shape.map((n, i) => n * attrs.reps[i]!);
+    const out = backend.makeOutput(outShape, x.dtype);
+    const xv = backend.typedArrayFromHeap(x);
+    const ov = backend.typedArrayFromHeap(out);
+    if (ov.length === 0) return out;
+    const inner = x.shape[rank - 1]!;
+    const outInner = outShape[rank - 1]!;
+    const rows = ov.length / outInner;
+    // Row r of the output, written as a mixed-radix number over outShape[0..rank-2], maps to the
+    // input row whose digits are each taken modulo the input's dimension.
+    const digits = new Array<number>(Math.max(0, rank - 1)).fill(0);
+    for (let r = 0; r < rows; r++) {
+      let src = 0;
+      for (let d = 0; d < rank - 1; d++) src = src * x.shape[d]! + (digits[d]! % x.shape[d]!);
+      const xo = src * inner;
+      const oo = r * outInner;
+      if (inner === 1) ov.fill(xv[xo]!, oo, oo + outInner);
+      else for (let k = 0; k < outInner; k += inner) ov.set(xv.subarray(xo, xo + inner), oo + k);
+      for (let d = rank - 2; d >= 0; d--) {
+        if (++digits[d]! < outShape[d]!) break;
+        digits[d] = 0;
+      }
+    }
+    return out;
+  }) as unknown as tf.KernelFunc;
+}
+
 interface Conv2DBackpropFilterArgs {
   inputs: { x: tf.TensorInfo; dy: tf.TensorInfo };
   backend: WasmBackendLike;
@@ -276,6 +342,47 @@ export const unsortedSegmentSumGrad: tf.GradConfig = {
   },
 };
 
+/** dy reshaped to x's rank (size 1 on the reduced axes) and tiled back to x's shape: a reduction's gradient. */
+function spreadOverAxes(dy: tf.Tensor, x: tf.Tensor, axis: number | number[]): tf.Tensor {
+  const axes = tf.util.parseAxisParam(axis, x.shape);
+  const expanded = x.shape.slice();
+  for (const a of axes) expanded[a] = 1;
+  const reps = x.shape.map((n, i) => (expanded[i] === 1 ? n : 1));
+  const flat = tf.reshape(dy.dtype === 'float32' ? dy : tf.cast(dy, 'float32'), expanded);
+  return reps.every((r) => r === 1) ? flat : tf.tile(flat, reps);
+}
+
+/**
+ * The gradient of `Sum`: dy repeated over the summed axes. tfjs's multiplies dy by a
+ * `ones(x.shape)` built in JavaScript and copied to the backend on every step (a [64, 2949]
+ * array per sum in ProdLDA's loss); tiling gives the same values (dy × 1 is exact) without it.
+ */
+export const sumGrad: tf.GradConfig = {
+  kernelName: tf.Sum,
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x] = saved as [tf.Tensor];
+    const { axis } = attrs as unknown as { axis: number | number[] };
+    return { x: () => spreadOverAxes(dy as tf.Tensor, x, axis) };
+  },
+};
+
+/**
+ * The gradient of `Mean`: dy / n repeated over the averaged axes. Same values as tfjs's
+ * (which divides dy × ones(x.shape) by n, element by element), without the ones array.
+ */
+export const meanGrad: tf.GradConfig = {
+  kernelName: tf.Mean,
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x] = saved as [tf.Tensor];
+    const { axis } = attrs as unknown as { axis: number | number[] };
+    const axes = tf.util.parseAxisParam(axis, x.shape);
+    const n = axes.reduce((p, a) => p * x.shape[a]!, 1);
+    return { x: () => spreadOverAxes(tf.div(dy as tf.Tensor, n), x, axis) };
+  },
+};
+
 /**
  * The kernels added for each backend, and whether they replace one tfjs has. A `wrap`
  * entry builds its kernel around tfjs's original, which it calls for the cases it leaves alone.
@@ -283,6 +390,8 @@ export const unsortedSegmentSumGrad: tf.GradConfig = {
 const KERNELS: ReadonlyArray<{ config: tf.KernelConfig; replace: boolean; wrap?: (original: tf.KernelFunc) => tf.KernelFunc }> = [
   { config: { kernelName: tf.UnsortedSegmentSum, backendName: 'wasm', kernelFunc: unsortedSegmentSumWasm as unknown as tf.KernelFunc }, replace: false },
   { config: { kernelName: tf.ClipByValue, backendName: 'wasm', kernelFunc: () => [] }, replace: true, wrap: makeClipByValueWasm },
+  { config: { kernelName: tf.Identity, backendName: 'wasm', kernelFunc: () => [] }, replace: true, wrap: makeIdentityWasm },
+  { config: { kernelName: tf.Tile, backendName: 'wasm', kernelFunc: () => [] }, replace: true, wrap: makeTileWasm },
   { config: { kernelName: tf.GatherV2, backendName: 'wasm', kernelFunc: gatherV2Wasm as unknown as tf.KernelFunc }, replace: true },
   { config: { kernelName: tf.Conv2DBackpropFilter, backendName: 'wasm', kernelFunc: conv2DBackpropFilterWasm as unknown as tf.KernelFunc }, replace: false },
   { config: { kernelName: tf.UnsortedSegmentSum, backendName: 'cpu', kernelFunc: unsortedSegmentSumCpu as unknown as tf.KernelFunc }, replace: true },
@@ -296,6 +405,8 @@ export function registerGradients(): void {
   if (gradientsRegistered) return;
   gradientsRegistered = true;
   tf.registerGradient(unsortedSegmentSumGrad);
+  tf.registerGradient(sumGrad);
+  tf.registerGradient(meanGrad);
 }
 
 /**

@@ -250,3 +250,61 @@ t.test('ClipByValue on wasm: int32 is clipped (tfjs 4.22 left values above the m
     got.dispose();
   });
 });
+
+t.test('Tile on wasm matches tfjs cpu; Identity on wasm shares memory and keeps values', async (t) => {
+  const cases: Array<{ shape: number[]; reps: number[]; dtype: 'float32' | 'int32' }> = [
+    { shape: [1, 7], reps: [5, 1], dtype: 'float32' },
+    { shape: [5, 1], reps: [1, 7], dtype: 'float32' },
+    { shape: [2, 3], reps: [2, 2], dtype: 'int32' },
+    { shape: [2, 1, 3], reps: [1, 4, 2], dtype: 'float32' },
+    { shape: [3], reps: [4], dtype: 'int32' },
+    { shape: [2, 3, 1], reps: [3, 1, 5], dtype: 'float32' },
+    { shape: [0, 2], reps: [3, 1], dtype: 'float32' },
+  ];
+  const run = () =>
+    cases.map((c) => tf.tidy(() => Array.from(tf.tile(tf.range(1, tf.util.sizeFromShape(c.shape) + 1, 1, c.dtype).reshape(c.shape), c.reps).dataSync())));
+  await tf.setBackend('cpu');
+  const expected = run();
+  await initBackend('wasm', { log: false });
+  const base = tf.memory().numTensors;
+  const got = run();
+  cases.forEach((c, k) => t.same(got[k], expected[k], `tile ${JSON.stringify(c.shape)} x ${JSON.stringify(c.reps)}`));
+  const x = tf.tensor1d([1, 2, 3]);
+  const y = tf.clone(x);
+  x.dispose();
+  t.same(Array.from(y.dataSync()), [1, 2, 3], 'a clone outlives its source');
+  y.dispose();
+  t.equal(tf.memory().numTensors, base, 'no tensor leaked');
+});
+
+t.test('Sum and Mean gradients: dy (or dy / n) spread over the reduced axes, on wasm and cpu', async (t) => {
+  const cases: Array<{ shape: number[]; axis: number | number[] }> = [
+    { shape: [3, 4], axis: 1 },
+    { shape: [3, 4], axis: 0 },
+    { shape: [2, 3, 4], axis: [0, 2] },
+    { shape: [5], axis: 0 },
+  ];
+  for (const backend of ['wasm', 'cpu'] as const) {
+    await initBackend(backend, { log: false });
+    const base = tf.memory().numTensors;
+    for (const c of cases) {
+      const axes = tf.util.parseAxisParam(c.axis, c.shape);
+      const n = axes.reduce((p, a) => p * c.shape[a]!, 1);
+      const size = tf.util.sizeFromShape(c.shape);
+      // Weights w make dy differ per output element; the gradient of sum(reduce(x) * w) is w spread.
+      const [gs, gm, expectSum] = tf.tidy(() => {
+        const x = tf.range(0, size, 1, 'float32').reshape(c.shape);
+        const outShape = c.shape.filter((_, i) => !axes.includes(i));
+        const w = tf.range(1, tf.util.sizeFromShape(outShape) + 1, 1, 'float32').reshape(outShape);
+        const gSum = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.sum(a, c.axis), w)))(x);
+        const gMean = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.mean(a, c.axis), w)))(x);
+        const keep = c.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+        const spread = tf.mul(tf.reshape(w, keep), tf.ones(c.shape));
+        return [Array.from(gSum.dataSync()), Array.from(gMean.dataSync()), Array.from(spread.dataSync())];
+      });
+      t.same(gs, expectSum, `${backend} sum ${JSON.stringify(c)}`);
+      t.same(gm, expectSum.map((v) => Math.fround(v / n)), `${backend} mean ${JSON.stringify(c)}`);
+    }
+    t.equal(tf.memory().numTensors, base, `${backend}: no tensor leaked`);
+  }
+});
