@@ -29,7 +29,11 @@ export interface ProdLDAOptions {
   dropout?: number;
   /** Concentration of the symmetric Dirichlet prior, approximated by a logistic normal (Laplace approximation). Default 1. */
   alpha?: number;
-  /** Batch-normalise mu, logvar and the decoder output (without scale, as the reference does). Default true. */
+  /**
+   * Batch-normalise mu, logvar and the decoder output. mu and logvar get a learnt shift (no scale); the decoder's
+   * batch norm has neither, and the decoder no bias, as in the CTM/OCTIS ProdLDA behind the published results.
+   * Default true.
+   */
   batchNorm?: boolean;
   /** Seed for initialisation and the training noise. Default 0. */
   seed?: number;
@@ -147,8 +151,8 @@ export class ProdLDA implements TrainableModel<BowBatch> {
         bias: v(`${name}/bias`, tf.randomUniform([fanOut], -b, b, 'float32', initSeed++)),
       };
     };
-    const bn = (name: string, n: number): BatchNorm => ({
-      beta: v(`${name}/beta`, tf.zeros([n])),
+    const bn = (name: string, n: number, shift = true): BatchNorm => ({
+      beta: v(`${name}/beta`, tf.zeros([n]), shift),
       runningMean: v(`${name}/running_mean`, tf.zeros([n]), false),
       runningVar: v(`${name}/running_var`, tf.ones([n]), false),
     });
@@ -159,15 +163,17 @@ export class ProdLDA implements TrainableModel<BowBatch> {
     }
     this.meanLayer = linear('mean', fanIn, o.topics);
     this.logvarLayer = linear('logvar', fanIn, o.topics);
-    // β ~ U(0, 1) as in the original AVITM code. On bbc-news (100 epochs, 3 seeds) it scored NPMI 0.018
-    // where PyTorch's default U(±1/sqrt(K)) scored -0.057 (bench/quality/bbc.mjs).
-    this.decoderKernel = v('decoder/kernel', tf.randomUniform([o.topics, o.capacity], 0, 1, 'float32', initSeed++));
-    const db = 1 / Math.sqrt(o.topics);
-    this.decoderBias = v('decoder/bias', tf.randomUniform([o.capacity], -db, db, 'float32', initSeed++));
+    // β [K, V] with Glorot/Xavier uniform init, as in the CTM/OCTIS ProdLDA.
+    this.decoderKernel = v('decoder/kernel', tf.randomUniform([o.topics, o.capacity], -this.betaBound(), this.betaBound(), 'float32', initSeed++));
+    // The decoder has no bias and its batch norm no shift (CTM/OCTIS: bias-free β, BatchNorm1d(V, affine=False)).
+    // Both stay as fixed zeros so that the saved format is unchanged. With a learnt per-word shift (AVITM's
+    // form, also bench/peers/prodlda.py) rare words took over the topics on bbc-news: NPMI peaked near epoch
+    // 30-40, then fell (ours 0.018 at epoch 100, 3 seeds; the PyTorch peer -0.030, seed 1). Without: 0.105.
+    this.decoderBias = v('decoder/bias', tf.zeros([o.capacity]), false);
     if (o.batchNorm) {
       this.meanBn = bn('mean_bn', o.topics);
       this.logvarBn = bn('logvar_bn', o.topics);
-      this.decoderBn = bn('decoder_bn', o.capacity);
+      this.decoderBn = bn('decoder_bn', o.capacity, false);
     }
     // Laplace approximation of Dirichlet(alpha) in the softmax basis (Srivastava & Sutton, eq. 3).
     const K = o.topics;
@@ -178,6 +184,11 @@ export class ProdLDA implements TrainableModel<BowBatch> {
     this.priorMean = tf.keep(tf.tensor1d(a.map((x) => Math.log(x) - meanLogA)));
     this.priorVar = tf.keep(tf.tensor1d(pv));
     this.priorLogVar = tf.keep(tf.tensor1d(pv.map(Math.log)));
+  }
+
+  /** Glorot/Xavier uniform bound of β: sqrt(6 / (K + V)). */
+  private betaBound(): number {
+    return Math.sqrt(6 / (this.options.topics + this.options.vocabSize));
   }
 
   /** Adam with the paper's settings: learning rate 2e-3, beta1 0.99. The trainer uses it when given no optimizer. */
@@ -384,7 +395,7 @@ export class ProdLDA implements TrainableModel<BowBatch> {
       };
       const enc = this.encoder[0]!.kernel;
       replace(enc, tf.randomUniform(enc.shape, -b, b, 'float32', seed));
-      replace(this.decoderKernel, tf.randomUniform(this.decoderKernel.shape, 0, 1, 'float32', seed + 1), 1);
+      replace(this.decoderKernel, tf.randomUniform(this.decoderKernel.shape, -this.betaBound(), this.betaBound(), 'float32', seed + 1), 1);
       replace(this.decoderBias, tf.zeros(this.decoderBias.shape));
       if (this.decoderBn) {
         replace(this.decoderBn.beta, tf.zeros(this.decoderBn.beta.shape));
