@@ -12,8 +12,8 @@ t.test('before any choice, nothing is reported as running', async (t) => {
 
 const cases: Array<{ choice: BackendChoice; expect: string; variant?: string; added: string[] }> = [
   { choice: 'cpu', expect: 'cpu', added: ['UnsortedSegmentSum'] },
-  { choice: 'wasm', expect: 'wasm', variant: 'simd', added: ['ClipByValue', 'Conv2DBackpropFilter', 'GatherV2', 'UnsortedSegmentSum'] },
-  { choice: 'auto', expect: nativeLoads ? 'tensorflow' : 'wasm', added: nativeLoads ? [] : ['ClipByValue', 'Conv2DBackpropFilter', 'GatherV2', 'UnsortedSegmentSum'] },
+  { choice: 'wasm', expect: 'wasm', variant: 'simd', added: ['ClipByValue', 'Conv2DBackpropFilter', 'GatherV2', 'Identity', 'Tile', 'UnsortedSegmentSum'] },
+  { choice: 'auto', expect: nativeLoads ? 'tensorflow' : 'wasm', added: nativeLoads ? [] : ['ClipByValue', 'Conv2DBackpropFilter', 'GatherV2', 'Identity', 'Tile', 'UnsortedSegmentSum'] },
 ];
 for (const c of cases) {
   t.test(`initBackend('${c.choice}') runs ${c.expect} and says so`, async (t) => {
