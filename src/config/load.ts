@@ -107,6 +107,16 @@ export async function validatePipelineFile(file: string, options: LoadOptions = 
  * @return the validation result.
  */
 export function validatePipelineText(text: string, file: string, options: LoadOptions = {}): ValidationResult {
+  // yaml composes nested flow collections recursively: a hostile file nested thousands deep can exhaust
+  // the stack (seen as a V8 abort, not an exception), so refuse it before parsing. No real pipeline nests past a few levels.
+  const tooDeep = flowNestingBeyond(text, MAX_FLOW_DEPTH);
+  if (tooDeep !== -1) {
+    const before = text.slice(0, tooDeep);
+    const line = before.split('\n').length;
+    const column = tooDeep - before.lastIndexOf('\n');
+    const error = new CorpusflowError('CONFIG_INVALID', `invalid YAML: collections nested more than ${MAX_FLOW_DEPTH} deep`, { position: { file, line, column } });
+    return { ok: false, errors: [error] };
+  }
   const lineCounter = new LineCounter();
   const doc = YAML.parseDocument(text, { lineCounter, schema: 'core', uniqueKeys: true, prettyErrors: false, strict: true });
   const errors: CorpusflowError[] = [];
@@ -463,4 +473,32 @@ function resolvePaths(cfg: PipelineConfig, baseDir: string, cwd: string, fromSet
   if (typeof output === 'string') output = abs('output', output);
   else if (output) output = { ...output, dir: fromSet.has('output') ? abs('output', output.dir) : abs('output.dir', output.dir) };
   return { ...cfg, source, ...(output !== undefined ? { output } : {}) };
+}
+
+const MAX_FLOW_DEPTH = 1000;
+
+/** Offset of the first `[`/`{` that opens a flow collection deeper than `limit`, or -1. Skips quoted scalars and comments. */
+function flowNestingBeyond(text: string, limit: number): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return i;
+    } else if (c === 0x5d || c === 0x7d) {
+      if (depth > 0) depth--;
+    } else if (c === 0x22 || c === 0x27) {
+      // a quoted scalar: skip to its closing quote ('' escapes ' in single quotes, \ escapes in double quotes)
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (c === 0x22 && d === 0x5c) i++;
+        else if (d === c) {
+          if (c === 0x27 && text.charCodeAt(i + 1) === 0x27) i++;
+          else break;
+        }
+      }
+    } else if (c === 0x23 && (i === 0 || text.charCodeAt(i - 1) === 0x20 || text.charCodeAt(i - 1) === 0x0a || text.charCodeAt(i - 1) === 0x09)) {
+      while (i < text.length && text.charCodeAt(i) !== 0x0a) i++;
+    }
+  }
+  return -1;
 }
