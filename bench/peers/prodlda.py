@@ -3,9 +3,12 @@
 
 The common tutorial form of ProdLDA (Srivastava & Sutton 2017, AVITM): dense
 bag-of-words input, a 2x100 softplus encoder with dropout 0.2, a Laplace
-approximation of the symmetric Dirichlet prior, batch-normalised mu, logvar
-and decoder (scale fixed to 1, as in the reference implementation), dropout
-on theta, Adam lr 2e-3 beta1 0.99, batch 64.
+approximation of the symmetric Dirichlet prior, batch-normalised mu and logvar
+(scale fixed to 1, as in the reference implementation), dropout on theta, a
+bias-free decoder beta [topics, vocab] with Xavier-uniform initialisation
+followed by a batch norm without affine parameters (the CTM/OCTIS ProdLDA
+decoder, which corpusflow's ProdLDA also uses), Adam lr 2e-3 beta1 0.99,
+batch 64.
 
 Trains on a pre-tokenised NDJSON corpus (bbc-news: text split on spaces, the
 dictionary left unfiltered) and prints one JSON line last:
@@ -70,8 +73,10 @@ class ProdLDA(nn.Module):
         self.mu_bn = fixed_scale_bn(topics)
         self.logvar_bn = fixed_scale_bn(topics)
         self.theta_drop = nn.Dropout(dropout)
-        self.beta = nn.Linear(topics, vocab_size)
-        self.beta_bn = fixed_scale_bn(vocab_size)
+        # The decoder as in CTM/OCTIS: beta [topics, vocab] without bias, batch norm without affine parameters.
+        self.beta = nn.Parameter(torch.empty(topics, vocab_size))
+        nn.init.xavier_uniform_(self.beta)
+        self.beta_bn = nn.BatchNorm1d(vocab_size, affine=False)
         # Laplace approximation of a symmetric Dirichlet(alpha) in the softmax basis.
         a = torch.full((topics,), float(alpha))
         prior_mean = a.log() - a.log().mean()
@@ -90,7 +95,7 @@ class ProdLDA(nn.Module):
         logvar = self.logvar_bn(self.logvar(h))
         z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
         theta = self.theta_drop(F.softmax(z, dim=1))
-        log_p = F.log_softmax(self.beta_bn(self.beta(theta)), dim=1)
+        log_p = F.log_softmax(self.beta_bn(theta @ self.beta), dim=1)
         reconstruction = -(x * log_p).sum(1)
         var = logvar.exp()
         kl = 0.5 * ((var / self.prior_var).sum(1)
@@ -100,11 +105,11 @@ class ProdLDA(nn.Module):
         return (reconstruction + kl).mean()
 
     def topic_words(self, id2token, topn):
-        """Top words per topic from the decoder weights (vocab x topics)."""
-        weights = self.beta.weight.detach()  # [vocab, topics]
+        """Top words per topic from the decoder weights (topics x vocab)."""
+        weights = self.beta.detach()  # [topics, vocab]
         out = []
         for k in range(self.topics):
-            top = torch.topk(weights[:, k], topn).indices.tolist()
+            top = torch.topk(weights[k], topn).indices.tolist()
             out.append([id2token[i] for i in top])
         return out
 

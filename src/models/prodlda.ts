@@ -14,6 +14,7 @@ import type { BowBatch } from '../batch/types.js';
 import type { DocId } from '../sources/types.js';
 import type { TrainableModel } from './types.js';
 import type { Optimizer } from '../train/optimizers.js';
+import { decoderNll, fusedOpsAvailable, latent, sparseLinear } from './prodlda-ops.js';
 
 /** Options of `new ProdLDA(...)`; every default is the reference implementation's. */
 export interface ProdLDAOptions {
@@ -38,12 +39,10 @@ export interface ProdLDAOptions {
   /** Seed for initialisation and the training noise. Default 0. */
   seed?: number;
   /**
-   * How the first encoder layer reads sparse batches: `'gather'` gathers weight rows by token id and
-   * segment-sums them (cost ∝ non-zeros), `'dense'` scatters the batch into a [batch, vocab] matrix
-   * and multiplies. `'auto'` (default) is `'dense'`: measured on tfjs 4.22 with 64 × 2,949 batches,
-   * wasm's GatherV2 kernel takes ~40 ms for 5,000 × 100 rows where the dense product takes ~3 ms,
-   * and the cpu backend's UnsortedSegmentSum (gather's gradient) costs O(vocab × nnz). Choose
-   * `'gather'` for very large vocabularies, where the dense product's O(batch × vocab × hidden) wins out.
+   * How the first encoder layer reads sparse batches. `'auto'` (default) and `'gather'` read the
+   * (ids, rows, counts) triplets directly, cost ∝ non-zeros × hidden: one fused kernel on wasm and cpu
+   * (./prodlda-ops.ts); elsewhere `'gather'` gathers weight rows and segment-sums them and `'auto'`
+   * falls back to `'dense'`. `'dense'` scatters the batch into a [batch, vocab] matrix and multiplies.
    */
   encoderInput?: 'auto' | 'gather' | 'dense';
 }
@@ -122,6 +121,7 @@ export class ProdLDA implements TrainableModel<BowBatch> {
   private readonly priorMean: tf.Tensor1D;
   private readonly priorVar: tf.Tensor1D;
   private readonly priorLogVar: tf.Tensor1D;
+  private readonly prior: { priorMean: Float64Array; priorVar: Float64Array; priorLogVar: Float64Array };
   private liveBias: tf.Tensor1D | null = null;
   private seed: number;
   private draws = 0;
@@ -184,6 +184,7 @@ export class ProdLDA implements TrainableModel<BowBatch> {
     this.priorMean = tf.keep(tf.tensor1d(a.map((x) => Math.log(x) - meanLogA)));
     this.priorVar = tf.keep(tf.tensor1d(pv));
     this.priorLogVar = tf.keep(tf.tensor1d(pv.map(Math.log)));
+    this.prior = { priorMean: Float64Array.from(a, (x) => Math.log(x) - meanLogA), priorVar: Float64Array.from(pv), priorLogVar: Float64Array.from(pv, Math.log) };
   }
 
   /** Glorot/Xavier uniform bound of β: sqrt(6 / (K + V)). */
@@ -235,6 +236,10 @@ export class ProdLDA implements TrainableModel<BowBatch> {
    * negative log-likelihood of the words plus KL(q(z|doc) || prior).
    */
   lossFn(batch: BowBatch, training: boolean): tf.Scalar {
+    this.checkVocab(batch);
+    // Training on wasm/cpu takes the fused kernels of ./prodlda-ops.ts: the same function with the same
+    // random draws, ~1/8 of the kernels. Evaluation and other backends use the tf-op formulation below.
+    if (training && fusedOpsAvailable()) return this.lossFused(batch);
     return tf.tidy(() => {
       const x = this.denseInput(batch);
       const { mu, logvar } = this.encode(batch, x, training);
@@ -244,8 +249,7 @@ export class ProdLDA implements TrainableModel<BowBatch> {
       if (training) z = tf.add(mu, tf.mul(tf.sqrt(variance), tf.randomNormal(mu.shape, 0, 1, 'float32', this.nextSeed())));
       let theta = tf.softmax(z) as tf.Tensor2D;
       if (training && this.options.dropout > 0) theta = tf.dropout(theta, this.options.dropout, undefined, this.nextSeed()) as tf.Tensor2D;
-      const logits = this.decode(theta, training);
-      const logp = tf.logSoftmax(logits);
+      const logp = tf.logSoftmax(this.decode(theta, training));
       const nll = tf.neg(tf.sum(tf.mul(x, logp), 1));
       const kl = tf.mul(
         0.5,
@@ -264,7 +268,63 @@ export class ProdLDA implements TrainableModel<BowBatch> {
     });
   }
 
-  /** The batch as a dense [size, capacity] count matrix (sparse batches are scattered: O(nnz) plus the zero fill). */
+  /** The training loss through the fused kernels: encoder, latent layer, decoder + reconstruction. */
+  private lossFused(batch: BowBatch): tf.Scalar {
+    return tf.tidy(() => {
+      const x = batch.kind === 'sparse' && this.encoderInputFor(batch) === 'sparse' ? null : this.denseInput(batch);
+      const { muRaw, lvRaw } = this.heads(batch, x, true);
+      const shape = muRaw.shape;
+      const eps = tf.randomNormal(shape, 0, 1, 'float32', this.nextSeed());
+      const rate = this.options.dropout;
+      // The mask tf.dropout would draw with this seed: floor(u + keep) / keep.
+      const mask = rate > 0 ? tf.div(tf.floor(tf.add(tf.randomUniform(shape, 0, 1, 'float32', this.nextSeed()), 1 - rate)), 1 - rate) : tf.onesLike(muRaw);
+      const { meanBn, logvarBn } = this;
+      const { theta, kl, stats } = latent(muRaw, lvRaw, meanBn && logvarBn ? { mu: meanBn.beta as tf.Tensor as tf.Tensor1D, logvar: logvarBn.beta as tf.Tensor as tf.Tensor1D } : null, eps as tf.Tensor2D, mask as tf.Tensor2D, {
+        batchNorm: meanBn !== undefined,
+        epsilon: BN_EPSILON,
+        ...this.prior,
+      });
+      if (meanBn && logvarBn) {
+        const s = stats.dataSync() as Float32Array;
+        const K = this.options.topics;
+        updateRunningFrom(meanBn, s.subarray(0, K), s.subarray(K, 2 * K), shape[0]);
+        updateRunningFrom(logvarBn, s.subarray(2 * K, 3 * K), s.subarray(3 * K, 4 * K), shape[0]);
+      }
+      stats.dispose();
+      const nll = this.decodeNllFused(theta, batch, x);
+      return tf.mean(tf.add(nll, kl)) as tf.Scalar;
+    });
+  }
+
+  /** Decoder, batch norm (training statistics, running averages updated), log-softmax and −Σ x·log p in one fused op. */
+  private decodeNllFused(theta: tf.Tensor2D, batch: BowBatch, x: tf.Tensor2D | null): tf.Tensor1D {
+    const logits = matMul(theta, this.decoderKernel);
+    const words = batch.kind === 'sparse' && batch.vocabSize <= this.options.capacity && !x ? { ids: batch.ids, rows: batch.rows, counts: batch.counts } : { dense: x ?? this.denseInput(batch) };
+    const bn = this.decoderBn;
+    const { nll, mean, variance } = decoderNll(logits, this.decoderBias as tf.Tensor as tf.Tensor1D, bn ? (bn.beta as tf.Tensor as tf.Tensor1D) : null, words, {
+      batchNorm: bn !== undefined,
+      epsilon: BN_EPSILON,
+      live: this.live.every((l) => l === 1) ? null : this.live,
+    });
+    if (bn) updateRunningFrom(bn, mean.dataSync() as Float32Array, variance.dataSync() as Float32Array, theta.shape[0]);
+    tf.dispose([mean, variance]);
+    return nll;
+  }
+
+  /** Which first-layer product the encoder uses for this batch. */
+  private encoderInputFor(batch: BowBatch): 'sparse' | 'gather' | 'dense' {
+    if (batch.kind !== 'sparse') return 'dense';
+    const mode = this.options.encoderInput;
+    if (mode === 'dense') return 'dense';
+    if (fusedOpsAvailable()) return 'sparse';
+    return mode === 'gather' ? 'gather' : 'dense';
+  }
+
+  private checkVocab(batch: BowBatch): void {
+    const cap = this.options.capacity;
+    if (batch.vocabSize > cap) throw invalidOption('batch.vocabSize', `at most the model's capacity ${cap}`, batch.vocabSize);
+  }
+
   private denseInput(batch: BowBatch): tf.Tensor2D {
     const cap = this.options.capacity;
     if (batch.vocabSize > cap) {
@@ -277,30 +337,35 @@ export class ProdLDA implements TrainableModel<BowBatch> {
     return tf.scatterND(indices, batch.counts, [batch.size, cap]) as tf.Tensor2D;
   }
 
-  private useGather(): boolean {
-    const mode = this.options.encoderInput;
-    return mode === 'gather';
-  }
-
-  private encode(batch: BowBatch, x: tf.Tensor2D, training: boolean): { mu: tf.Tensor2D; logvar: tf.Tensor2D } {
-    let h: tf.Tensor2D;
-    const first = this.encoder[0]!;
-    if (batch.kind === 'sparse' && this.useGather()) {
-      const picked = tf.mul(tf.gather(first.kernel, batch.ids), tf.expandDims(batch.counts, 1));
-      h = tf.add(tf.unsortedSegmentSum(picked, batch.rows, batch.size), first.bias) as tf.Tensor2D;
-    } else {
-      h = tf.add(dataMatMul(x, first.kernel), first.bias) as tf.Tensor2D;
-    }
-    h = tf.softplus(h);
-    for (const layer of this.encoder.slice(1)) h = tf.softplus(tf.add(matMul(h, layer.kernel), layer.bias)) as tf.Tensor2D;
-    if (training && this.options.dropout > 0) h = tf.dropout(h, this.options.dropout, undefined, this.nextSeed()) as tf.Tensor2D;
-    let mu = tf.add(matMul(h, this.meanLayer.kernel), this.meanLayer.bias) as tf.Tensor2D;
-    let logvar = tf.add(matMul(h, this.logvarLayer.kernel), this.logvarLayer.bias) as tf.Tensor2D;
+  private encode(batch: BowBatch, x: tf.Tensor2D | null, training: boolean): { mu: tf.Tensor2D; logvar: tf.Tensor2D } {
+    let { muRaw: mu, lvRaw: logvar } = this.heads(batch, x, training);
     if (this.meanBn && this.logvarBn) {
       mu = batchNorm(mu, this.meanBn, training);
       logvar = batchNorm(logvar, this.logvarBn, training);
     }
     return { mu, logvar };
+  }
+
+  /** The encoder up to the mean and log-variance heads, before their batch norms. */
+  private heads(batch: BowBatch, x: tf.Tensor2D | null, training: boolean): { muRaw: tf.Tensor2D; lvRaw: tf.Tensor2D } {
+    this.checkVocab(batch);
+    let h: tf.Tensor2D;
+    const first = this.encoder[0]!;
+    const input = this.encoderInputFor(batch);
+    if (input === 'sparse' && batch.kind === 'sparse') {
+      h = sparseLinear(first.kernel as tf.Tensor as tf.Tensor2D, first.bias as tf.Tensor as tf.Tensor1D, batch, batch.size);
+    } else if (input === 'gather' && batch.kind === 'sparse') {
+      const picked = tf.mul(tf.gather(first.kernel, batch.ids), tf.expandDims(batch.counts, 1));
+      h = tf.add(tf.unsortedSegmentSum(picked, batch.rows, batch.size), first.bias) as tf.Tensor2D;
+    } else {
+      h = tf.add(dataMatMul(x ?? this.denseInput(batch), first.kernel), first.bias) as tf.Tensor2D;
+    }
+    h = tf.softplus(h);
+    for (const layer of this.encoder.slice(1)) h = tf.softplus(tf.add(matMul(h, layer.kernel), layer.bias)) as tf.Tensor2D;
+    if (training && this.options.dropout > 0) h = tf.dropout(h, this.options.dropout, undefined, this.nextSeed()) as tf.Tensor2D;
+    const muRaw = tf.add(matMul(h, this.meanLayer.kernel), this.meanLayer.bias) as tf.Tensor2D;
+    const lvRaw = tf.add(matMul(h, this.logvarLayer.kernel), this.logvarLayer.bias) as tf.Tensor2D;
+    return { muRaw, lvRaw };
   }
 
   private decode(theta: tf.Tensor2D, training: boolean): tf.Tensor2D {
@@ -324,7 +389,7 @@ export class ProdLDA implements TrainableModel<BowBatch> {
    * @return a [batch.size, K] tensor the caller disposes.
    */
   transform(batch: BowBatch): tf.Tensor2D {
-    return tf.tidy(() => tf.softmax(this.encode(batch, this.denseInput(batch), false).mu) as tf.Tensor2D);
+    return tf.tidy(() => tf.softmax(this.encode(batch, null, false).mu) as tf.Tensor2D);
   }
 
   /**
@@ -528,12 +593,34 @@ function batchNorm(x: tf.Tensor2D, bn: BatchNorm, training: boolean): tf.Tensor2
     return tf.add(tf.div(tf.sub(x, bn.runningMean), tf.sqrt(tf.add(bn.runningVar, BN_EPSILON))), bn.beta) as tf.Tensor2D;
   }
   const { mean, variance } = tf.moments(x, 0);
-  const n = x.shape[0];
-  // Running variance is the unbiased estimate, as in PyTorch.
-  const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
-  bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
-  bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
+  updateRunning(bn, mean, variance, x.shape[0]);
   return tf.add(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, BN_EPSILON))), bn.beta) as tf.Tensor2D;
+}
+
+/** `updateRunning` from batch statistics already in JavaScript (read back from a fused kernel's output). */
+function updateRunningFrom(bn: BatchNorm, mean: Float32Array, variance: Float32Array, n: number): void {
+  const rm = bn.runningMean.dataSync() as Float32Array;
+  const rv = bn.runningVar.dataSync() as Float32Array;
+  const nextMean = new Float32Array(rm.length);
+  const nextVar = new Float32Array(rv.length);
+  const unbias = n > 1 ? n / (n - 1) : 1;
+  for (let i = 0; i < rm.length; i++) {
+    nextMean[i] = rm[i]! * (1 - BN_MOMENTUM) + mean[i]! * BN_MOMENTUM;
+    nextVar[i] = rv[i]! * (1 - BN_MOMENTUM) + variance[i]! * unbias * BN_MOMENTUM;
+  }
+  tf.tidy(() => {
+    bn.runningMean.assign(tf.tensor(nextMean, bn.runningMean.shape));
+    bn.runningVar.assign(tf.tensor(nextVar, bn.runningVar.shape));
+  });
+}
+
+/** Running averages of the batch statistics; the running variance is the unbiased estimate, as in PyTorch. */
+function updateRunning(bn: BatchNorm, mean: tf.Tensor, variance: tf.Tensor, n: number): void {
+  tf.tidy(() => {
+    const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
+    bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
+    bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
+  });
 }
 
 function resolveOptions(o: ProdLDAOptions): ResolvedOptions {
