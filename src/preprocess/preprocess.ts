@@ -13,7 +13,7 @@ import {
 } from './filters.js';
 import { detach, stemLowercase } from './porter.js';
 import { STOPWORDS } from './stopwords.js';
-import { WHITESPACE_FLAGS, codePointLength, pySplit, pythonLower } from './unicode.js';
+import { LOWER_UNIT, LOWER_UNIT_NONE, WHITESPACE_FLAGS, codePointLength, pySplit, pythonLower } from './unicode.js';
 
 /**
  * Apply `filters` in order to `text` and split the result on whitespace, as gensim's `preprocess_string`.
@@ -40,10 +40,12 @@ const enum Char {
   Other = 0,
   Boundary = 1,
   Digit = 2,
+  /** A unit `LOWER_UNIT` cannot lowercase alone: the text takes the general path. */
+  Special = 3,
 }
 
-// One class per UTF-16 unit for the default chain: ASCII punctuation (string.punctuation) and Python whitespace
-// end a token, ASCII digits are deleted (strip_numeric), everything else belongs to the token.
+// One class per UTF-16 unit of lowercased text for the default chain: ASCII punctuation (string.punctuation) and
+// Python whitespace end a token, ASCII digits are deleted (strip_numeric), everything else belongs to the token.
 const CLASS = (() => {
   const table = new Uint8Array(0x10000);
   for (let ch = 0; ch < 0x10000; ch++) if (WHITESPACE_FLAGS[ch]) table[ch] = Char.Boundary;
@@ -52,27 +54,47 @@ const CLASS = (() => {
   return table;
 })();
 
+// The same classes for text not yet lowercased: the class of each unit's lowercase, or Special.
+const RAW_CLASS = (() => {
+  const table = new Uint8Array(0x10000);
+  for (let ch = 0; ch < 0x10000; ch++) {
+    const lower = LOWER_UNIT[ch]!;
+    table[ch] = lower === LOWER_UNIT_NONE ? Char.Special : CLASS[lower]!;
+  }
+  return table;
+})();
+
+const IDENTITY = (() => {
+  const table = new Uint16Array(0x10000);
+  for (let ch = 0; ch < 0x10000; ch++) table[ch] = ch;
+  return table;
+})();
+
 /**
  * What the last three default filters make of a token (remove_stopwords, strip_short, stem_text): its stem,
  * or '' when it is dropped, memoised in an open-addressing table that is looked up straight from the text,
- * so a token seen before costs a hash and a compare, and no new string. Emptied when three quarters full,
- * so memory stays bounded on unbounded vocabularies.
+ * so a token seen before costs a hash and a compare, and no new string. The keys' characters sit in one
+ * typed array and each slot's hash, length and key offset in one 16-byte record, rather than in strings
+ * scattered over the heap, so a probe touches few cache lines. Emptied when three quarters full or when the
+ * key store is full, so memory stays bounded (a few MB) on unbounded vocabularies.
  */
 class TokenMemo {
   // Starts small and doubles up to MAX_BITS, so short corpora do not pay for (or garbage-collect) a big table.
   private bits = 12;
   private mask = (1 << this.bits) - 1;
   private limit = (3 << this.bits) >> 2;
-  // Filled arrays, not `new Array(n)`: V8 keeps large holey arrays in slow dictionary mode.
-  private keys: Array<string | undefined> = filled(1 << this.bits, undefined);
-  private values: string[] = filled(1 << this.bits, '');
-  private hashes = new Int32Array(1 << this.bits);
   private size = 0;
-  // A small direct-mapped front table for the most frequent tokens (Zipf: a few thousand words make up most
-  // of a text); it stays in the CPU cache, where the big table's entries are scattered over megabytes.
-  private readonly frontKeys: Array<string | undefined> = filled(FRONT_SIZE, undefined);
+  /** Per slot, RECORD int32s: the key's length + 1 (0 = empty slot), its hash, where its units start in `chars`. */
+  private slots = new Int32Array(RECORD << this.bits);
+  // A filled array, not `new Array(n)`: V8 keeps large holey arrays in slow dictionary mode.
+  private values: string[] = filled(1 << this.bits, '');
+  /** The keys' units, back to back; `used` of them are taken. */
+  private chars = new Uint16Array(1 << 16);
+  private used = 0;
+  // A small direct-mapped front table (same records) for the most frequent tokens (Zipf: a few thousand words
+  // make up most of a text); it stays in the CPU cache, where the big table's records spread over megabytes.
+  private readonly front = new Int32Array(RECORD * FRONT_SIZE);
   private readonly frontValues: string[] = filled(FRONT_SIZE, '');
-  private readonly frontHashes = new Int32Array(FRONT_SIZE);
 
   constructor(
     private readonly stopwords: ReadonlySet<string>,
@@ -80,58 +102,60 @@ class TokenMemo {
   ) {}
 
   /**
-   * The result for text[start, end) with its ASCII digits deleted (strip_numeric): `length` units remain,
-   * `hash` is FNV-1a over them, `digits` says whether any were deleted.
+   * The result for text[start, end), lowercased unit by unit through `fold` and with its ASCII digits deleted
+   * (strip_numeric): `length` units remain, `hash` is FNV-1a over them, `digits` says whether any were deleted.
    */
-  lookup(text: string, start: number, end: number, length: number, hash: number, digits: boolean): string {
-    const front = (hash >>> 19) & (FRONT_SIZE - 1);
-    const frontKey = this.frontKeys[front];
-    if (this.frontHashes[front] === hash && frontKey !== undefined && frontKey.length === length && same(frontKey, text, start, digits)) {
-      return this.frontValues[front]!;
+  lookup(text: string, start: number, end: number, length: number, hash: number, digits: boolean, fold: Uint16Array): string {
+    const { front, chars } = this;
+    const f = ((hash >>> 19) & (FRONT_SIZE - 1)) * RECORD;
+    if (front[f] === length + 1 && front[f + 1] === hash && sameKey(chars, front[f + 2]!, length, text, start, digits, fold)) {
+      return this.frontValues[f / RECORD]!;
     }
-    let slot = hash & this.mask;
-    let out: string | undefined;
-    let key: string | undefined;
+    const { slots, mask } = this;
+    let slot = hash & mask;
     for (;;) {
-      key = this.keys[slot];
-      if (key === undefined) break;
-      if (this.hashes[slot] === hash && key.length === length && same(key, text, start, digits)) {
-        out = this.values[slot]!;
-        break;
+      const r = slot * RECORD;
+      const stored = slots[r]!;
+      if (stored === 0) break;
+      if (stored === length + 1 && slots[r + 1] === hash && sameKey(chars, slots[r + 2]!, length, text, start, digits, fold)) {
+        // Seen twice: promoted to the front table (first sights are not, so one-off tokens do not evict frequent ones).
+        const out = this.values[slot]!;
+        front[f] = stored;
+        front[f + 1] = hash;
+        front[f + 2] = slots[r + 2]!;
+        this.frontValues[f / RECORD] = out;
+        return out;
       }
-      slot = (slot + 1) & this.mask;
+      slot = (slot + 1) & mask;
     }
-    if (out === undefined) {
-      // First sight: not promoted to the front table, so one-off tokens (ids, base64) do not evict frequent ones.
-      // Detached: a slice would keep the whole document alive for as long as the table holds the token.
-      key = detach(digits ? text.slice(start, end).replace(DIGITS, '') : text.slice(start, end));
-      return this.insert(key, hash, slot);
-    }
-    this.frontKeys[front] = key;
-    this.frontValues[front] = out;
-    this.frontHashes[front] = hash;
-    return out;
+    let token = text.slice(start, end);
+    if (fold !== IDENTITY) token = pythonLower(token);
+    if (digits) token = token.replace(DIGITS, '');
+    return this.insert(token, hash, slot);
   }
 
   /** Rehash into a table of 2^bits slots, keeping the entries or (at the size cap) dropping them all. */
-  private resize(bits: number, keep = true): void {
-    const { keys, values, hashes } = this;
+  private resize(bits: number, keep: boolean): void {
+    const { slots, values } = this;
     this.bits = bits;
     this.mask = (1 << bits) - 1;
     this.limit = (3 << bits) >> 2;
-    this.keys = filled(1 << bits, undefined);
+    this.slots = new Int32Array(RECORD << bits);
     this.values = filled(1 << bits, '');
-    this.hashes = new Int32Array(1 << bits);
     this.size = 0;
-    if (!keep) return;
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i];
-      if (key === undefined) continue;
-      let slot = hashes[i]! & this.mask;
-      while (this.keys[slot] !== undefined) slot = (slot + 1) & this.mask;
-      this.keys[slot] = key;
+    if (!keep) {
+      // The key store is emptied too, so the front table's offsets would point at other keys.
+      this.used = 0;
+      this.front.fill(0);
+      return;
+    }
+    for (let i = 0; i < values.length; i++) {
+      const r = i * RECORD;
+      if (slots[r] === 0) continue;
+      let slot = slots[r + 1]! & this.mask;
+      while (this.slots[slot * RECORD] !== 0) slot = (slot + 1) & this.mask;
+      this.slots.set(slots.subarray(r, r + RECORD), slot * RECORD);
       this.values[slot] = values[i]!;
-      this.hashes[slot] = hashes[i]!;
       this.size++;
     }
   }
@@ -140,39 +164,64 @@ class TokenMemo {
     let out: string;
     if (this.stopwords.has(token)) out = '';
     else if (token.length < this.minsize || (token.length < 2 * this.minsize && codePointLength(token) < this.minsize)) out = '';
-    else out = stemLowercase(token);
-    if (this.size >= this.limit) {
-      if (this.bits < MAX_BITS) this.resize(this.bits + 1);
-      else this.resize(this.bits, false);
+    // Detached: V8 may return a view of the token, and through it of the whole document, which the table would keep alive.
+    else out = detach(stemLowercase(token));
+    // Very long tokens (base64, hostile input) are not kept: they are one-offs and would crowd the key store.
+    if (token.length > MAX_KEY) return out;
+    const charsFull = this.used + token.length > this.chars.length;
+    if (this.size >= this.limit || charsFull) {
+      if (charsFull && this.chars.length < MAX_CHARS) this.growChars();
+      if (this.size >= this.limit && this.bits < MAX_BITS) this.resize(this.bits + 1, true);
+      else if (this.size >= this.limit || this.used + token.length > this.chars.length) this.resize(this.bits, false);
       slot = hash & this.mask;
-      while (this.keys[slot] !== undefined) slot = (slot + 1) & this.mask;
+      while (this.slots[slot * RECORD] !== 0) slot = (slot + 1) & this.mask;
     }
-    this.keys[slot] = token;
+    const at = this.used;
+    for (let i = 0; i < token.length; i++) this.chars[at + i] = token.charCodeAt(i);
+    this.used = at + token.length;
+    const r = slot * RECORD;
+    this.slots[r] = token.length + 1;
+    this.slots[r + 1] = hash;
+    this.slots[r + 2] = at;
     this.values[slot] = out;
-    this.hashes[slot] = hash;
     this.size++;
     return out;
   }
+
+  private growChars(): void {
+    const chars = new Uint16Array(Math.min(MAX_CHARS, this.chars.length * 2));
+    chars.set(this.chars.subarray(0, this.used));
+    this.chars = chars;
+  }
 }
 
-/** Whether `text` holds `key` at `start`, skipping ASCII digits in `text` when `digits` (an inlinable loop; tokens are short). */
-function same(key: string, text: string, start: number, digits: boolean): boolean {
-  if (!digits) {
-    for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) !== text.charCodeAt(start + i)) return false;
+/**
+ * Whether chars[at, at+length) equals text from `start` on, folded through `fold`, skipping ASCII digits in
+ * the text when `digits` (an inlinable loop; tokens are short).
+ */
+function sameKey(chars: Uint16Array, at: number, length: number, text: string, start: number, digits: boolean, fold: Uint16Array): boolean {
+  let j = start;
+  const last = at + length;
+  if (digits) {
+    for (let k = at; k < last; k++, j++) {
+      let c = text.charCodeAt(j);
+      while (c >= 48 && c <= 57) c = text.charCodeAt(++j);
+      if (chars[k] !== fold[c]) return false;
+    }
     return true;
   }
-  let j = start;
-  for (let i = 0; i < key.length; i++, j++) {
-    let c = text.charCodeAt(j);
-    while (c >= 48 && c <= 57) c = text.charCodeAt(++j);
-    if (key.charCodeAt(i) !== c) return false;
-  }
+  for (let k = at; k < last; k++, j++) if (chars[k] !== fold[text.charCodeAt(j)]) return false;
   return true;
 }
 
+/** Int32s per table record: length + 1, hash, key offset, padding (a power of two keeps records aligned). */
+const RECORD = 4;
 const FRONT_SIZE = 8192;
-
 const MAX_BITS = 17;
+/** Units of key storage at most (4 MB); the table is emptied when they run out. */
+const MAX_CHARS = 1 << 21;
+/** Longest token kept in the table, in units. */
+const MAX_KEY = 64;
 
 function filled<T>(length: number, value: T): T[] {
   const out: T[] = [];
@@ -182,14 +231,21 @@ function filled<T>(length: number, value: T): T[] {
 
 const defaultMemo = new TokenMemo(STOPWORDS, 3);
 
-/**
- * gensim's DEFAULT_FILTERS fused into one scan of the lowercased, tag-stripped text. Why this equals the chain:
- * punctuation runs and whitespace runs both just end tokens; strip_numeric deletes 0-9 inside a token without
- * ever joining two tokens; then each token is checked against the stop words, then its length, then stemmed,
- * as remove_stopwords, strip_short and stem_text do in turn.
- */
+/** gensim's DEFAULT_FILTERS on `text` with the fused scan (see `scan`). */
 function defaultPipeline(text: string, memo: TokenMemo): string[] {
-  const s = stripTags(pythonLower(text));
+  // Tags first, then case folded while scanning: equal to lowercasing first when every unit lowercases
+  // alone (no unit lowercases to '<' or '>'); text with a unit that does not takes the general path.
+  return scan(stripTags(text), memo, RAW_CLASS, LOWER_UNIT) ?? scan(stripTags(pythonLower(text)), memo, CLASS, IDENTITY)!;
+}
+
+/**
+ * gensim's DEFAULT_FILTERS fused into one scan of the tag-stripped text, lowercasing unit by unit through `fold`.
+ * Why this equals the chain: punctuation runs and whitespace runs both just end tokens; strip_numeric deletes
+ * 0-9 inside a token without ever joining two tokens; then each token is checked against the stop words, then
+ * its length, then stemmed, as remove_stopwords, strip_short and stem_text do in turn.
+ * @return the tokens, or undefined when a unit of class Special is met
+ */
+function scan(s: string, memo: TokenMemo, classes: Uint8Array, fold: Uint16Array): string[] | undefined {
   const out: string[] = [];
   const n = s.length;
   const minsize = memo.minsize;
@@ -199,11 +255,11 @@ function defaultPipeline(text: string, memo: TokenMemo): string[] {
   let digits = false;
   for (let i = 0; i <= n; i++) {
     const c = i < n ? s.charCodeAt(i) : 32;
-    const kind = CLASS[c]!;
+    const kind = classes[c]!;
     if (kind === Char.Other) {
       if (start < 0) start = i;
       letters++;
-      hash = Math.imul(hash ^ c, FNV_PRIME);
+      hash = Math.imul(hash ^ fold[c]!, FNV_PRIME);
       continue;
     }
     if (kind === Char.Digit) {
@@ -211,10 +267,11 @@ function defaultPipeline(text: string, memo: TokenMemo): string[] {
       digits = true;
       continue;
     }
+    if (kind === Char.Special) return undefined;
     if (start < 0) continue;
     // Fewer units than minsize means fewer code points too: strip_short drops it, no lookup needed.
     if (letters >= minsize) {
-      const stemmed = memo.lookup(s, start, i, letters, hash, digits);
+      const stemmed = memo.lookup(s, start, i, letters, hash, digits, fold);
       if (stemmed !== '') out.push(stemmed);
     }
     start = -1;

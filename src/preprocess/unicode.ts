@@ -124,7 +124,26 @@ for (const entry of PY_LOWER.split(',')) {
 const CASE_IGNORABLE = parseRanges(PY_CASE_IGNORABLE);
 const CASED = parseRanges(PY_CASED);
 const CAPITAL_SIGMA = 0x3a3;
+/** Marker in `LOWER_UNIT` for a unit that does not lowercase on its own. */
+export const LOWER_UNIT_NONE = 0xffff;
 LOWER_BMP[CAPITAL_SIGMA] = -3;
+
+/**
+ * Python's `str.lower()` of each BMP code unit when it is one unit and needs no context, else `LOWER_UNIT_NONE`
+ * (multi-unit results such as 'İ' → 'i̇', the capital sigma whose lowercase depends on its neighbours, and
+ * surrogates). Text made only of units with a mapping lowercases unit by unit, so a scanner can fold case as
+ * it reads instead of lowercasing the whole text first.
+ */
+export const LOWER_UNIT: Uint16Array = (() => {
+  const table = new Uint16Array(0x10000);
+  for (let c = 0; c < 0x10000; c++) {
+    const m = LOWER_BMP[c]!;
+    table[c] = c >= 0xd800 && c <= 0xdfff ? LOWER_UNIT_NONE : m === -1 ? c : m >= 0 ? m : LOWER_UNIT_NONE;
+  }
+  // U+FFFF is its own lowercase but doubles as the marker: text holding it takes the general path.
+  table[LOWER_UNIT_NONE] = LOWER_UNIT_NONE;
+  return table;
+})();
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
