@@ -146,6 +146,8 @@ export class Adam extends Optimizer {
    * False forces the tf-op path (tests compare the two).
    */
   fused = true;
+  /** Largest variable (in elements) the fused loop updates; larger ones take the tf-op path. */
+  fusedMaxSize = FUSED_MAX_SIZE;
 
   constructor({ learningRate = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 }: AdamOptions = {}) {
     super(learningRate);
@@ -162,7 +164,7 @@ export class Adam extends Optimizer {
     const t = this.iterations;
     const bc1 = 1 - this.beta1 ** t;
     const bc2 = 1 - this.beta2 ** t;
-    if (this.fused && adamInPlace(v, g, m!, s!, this.beta1, this.beta2, this.epsilon, Math.sqrt(bc2), lr / bc1)) return;
+    if (this.fused && v.size <= this.fusedMaxSize && adamInPlace(v, g, m!, s!, this.beta1, this.beta2, this.epsilon, Math.sqrt(bc2), lr / bc1)) return;
     m!.assign(tf.add(tf.mul(m!, this.beta1), tf.mul(g, 1 - this.beta1)));
     s!.assign(tf.add(tf.mul(s!, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)));
     const denom = tf.add(tf.div(tf.sqrt(s!), Math.sqrt(bc2)), this.epsilon);
@@ -206,7 +208,7 @@ const FUSED_MAX_SIZE = 16_384;
  * written) when the slots are not exclusively owned float32 data on the wasm backend.
  */
 function adamInPlace(v: tf.Variable, g: tf.Tensor, m: tf.Variable, s: tf.Variable, beta1: number, beta2: number, epsilon: number, sqrtBc2: number, stepSize: number): boolean {
-  if (v.size > FUSED_MAX_SIZE || v.size !== g.size || !wasmView(v, false) || !wasmView(m, true) || !wasmView(s, true) || !wasmView(g, false)) return false;
+  if (v.size !== g.size || !wasmView(v, false) || !wasmView(m, true) || !wasmView(s, true) || !wasmView(g, false)) return false;
   const backend = tf.backend() as unknown as WasmHeapBackend;
   const fresh = tf.engine().makeTensorFromTensorInfo(backend.makeOutput(v.shape, 'float32'));
   // Views after the allocation (growing the heap detaches earlier ones); no allocation from here on.
