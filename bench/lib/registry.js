@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { absolute, pick, throughput } from './figures.js';
 import { ROOT, plainCorpus } from './env.js';
 import { e2eBenchmark } from '../e2e/e2e.mjs';
-import { scaleBenchmark } from '../scale/scale.mjs';
+import { scaleBenchmark, scaleRecoveryBenchmark } from '../scale/scale.mjs';
 
 /** Env that pins a peer's BLAS/OpenMP pools to `threads`. */
 export function peerThreadsEnv(threads) {
@@ -246,4 +246,5 @@ export const BENCHMARKS = [
   qualityBenchmark,
   e2eBenchmark,
   scaleBenchmark,
+  scaleRecoveryBenchmark,
 ];
