@@ -3,6 +3,11 @@
  * Variational Inference for Topic Models"). An encoder reads a document's bag
  * of words and proposes its topic mix; a decoder explains the words as a
  * product of topic experts; training maximises the evidence lower bound.
+ *
+ * Training on wasm and cpu runs through the fused kernels of ./prodlda-ops.ts (the same function
+ * with hand-derived gradients, ~140 kernels a step instead of ~400); evaluation, inference and
+ * other backends use the tf-op formulation in this file. test/models/prodlda-ops.ts holds the two
+ * to the same values and gradients.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
