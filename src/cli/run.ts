@@ -3,11 +3,11 @@
  * evaluate, and write the output directory. Ctrl-C (SIGINT/SIGTERM) stops
  * after the current step and writes a checkpoint that `--resume` continues from.
  */
-import { mkdir, readFile, readdir, unlink } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { defer, tap, type Observable } from 'rxjs';
 import { initBackend, type BackendChoice } from '../backend.js';
-import type { BowBatch } from '../batch/types.js';
+import type { BowBatch, BowDocument } from '../batch/types.js';
 import { buildDictionary, buildPipeline, bowBatches, createModel, onlineBowBatches, optimizerSpec, type BuiltPipeline } from '../config/build.js';
 import { loadPipeline } from '../config/load.js';
 import { describePipeline, resolvePipeline, type ResolvedPipeline } from '../config/resolve.js';
@@ -18,7 +18,9 @@ import type { ProdLDA } from '../models/prodlda.js';
 import { listCheckpoints, readCheckpoint, snapshotCheckpoint, writeCheckpoint, type Checkpoint, type TrainingPosition } from '../train/checkpoint.js';
 import { OnlineVocabulary } from '../train/online.js';
 import { createOptimizer } from '../train/optimizers.js';
+import { TokenCacheWriter, cacheRemap, readTokenCache, readTokenCacheTokens } from '../train/token-cache.js';
 import { train, type TrainEvent } from '../train/train.js';
+import type { TokenizedDocument } from '../sources/types.js';
 import type { Command, CliContext } from './context.js';
 import { EXIT } from './context.js';
 import {
@@ -36,6 +38,8 @@ import { consume, formatCount, reportSkipped } from './summary.js';
 
 const CHECKPOINT_DIR = 'checkpoints';
 const HISTORY_FILE = 'history.json';
+/** The token-id cache of pass 1 (dictionary.cache), beside the checkpoints; deleted when the run ends. */
+const TOKEN_CACHE_FILE = 'tokens.cache';
 
 export const runCommand: Command = {
   spec: {
@@ -80,6 +84,7 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
   const progress = new Progress(ctx.stderr, Boolean(ctx.stderr.isTTY));
   const out = pipeline.output.dir;
   const checkpointDir = path.join(out, CHECKPOINT_DIR);
+  const cacheFile = path.join(checkpointDir, TOKEN_CACHE_FILE);
   const show = (f: string) => {
     const rel = path.relative(ctx.cwd, f);
     return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? f : rel;
@@ -103,6 +108,7 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   ctx.signal.addEventListener('abort', onSignal, { once: true });
+  let cache: TokenCache | undefined;
   try {
     const built = await buildPipeline(pipeline);
     let checkpoint: Checkpoint | undefined;
@@ -125,20 +131,25 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
       checkpoint = await readCheckpoint(checkpointDir);
       if (checkpoint.header.dictionary === undefined) throw new CorpusflowError('CHECKPOINT_CORRUPT', 'the checkpoint holds no dictionary', { position: { file: checkpointDir } });
       dictionary = Dictionary.fromJSON(checkpoint.header.dictionary, checkpointDir);
+      // A cache left by a killed run cannot be read: its token -> cache id map lived only in that run's
+      // memory. A resumed run reads the input each epoch, as with dictionary.cache: false.
+      await unlink(cacheFile).catch(() => undefined);
       history = await readHistory(checkpointDir, checkpoint.header.step);
       progress.log(`corpusflow: resuming at step ${checkpoint.header.step} (epoch ${checkpoint.header.epoch}), ${formatCount(dictionary.size)} tokens in the dictionary`);
     } else {
-      dictionary = await passOne(built, progress, stop.signal);
+      const useCache = pipeline.dictionary.mode === 'two-pass' && pipeline.dictionary.cache;
+      ({ dictionary, cache } = await passOne(built, progress, stop.signal, useCache ? cacheFile : undefined));
       if (stop.signal.aborted) {
         progress.log('corpusflow: interrupted while building the dictionary; nothing to resume');
         return EXIT.pipelineError;
       }
       progress.log(`corpusflow: dictionary: ${formatCount(dictionary.numDocs)} documents, ${formatCount(dictionary.size)} tokens kept`);
+      if (cache) progress.log(`corpusflow: token cache: ${(cache.bytes / 2 ** 20).toFixed(1)} MB; epochs and evaluation read it instead of the input`);
     }
 
     const model = online ? createModel(pipeline, online.capacity, online.capacity) : createModel(pipeline, dictionary.size);
     try {
-      const trained = online ? await passOnline(built, model, progress, stop.signal, history) : await passTwo(built, dictionary, model, progress, stop.signal, checkpointDir, checkpoint, history);
+      const trained = online ? await passOnline(built, model, progress, stop.signal, history) : await passTwo(built, dictionary, model, progress, stop.signal, checkpointDir, checkpoint, history, cache);
       if (trained.dictionary) dictionary = trained.dictionary;
       if (trained.interrupted && online) {
         progress.log(`corpusflow: interrupted at step ${trained.position.step}; online mode keeps no checkpoint, nothing to resume`);
@@ -157,10 +168,17 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
       progress.update({ phase: 'evaluating' }, true);
       await saveModel(out, model, dictionary, pipeline);
       const topics = model.topics(dictionary, Math.max(pipeline.output.topWords, 25));
-      const quality = await topicQuality(topics, built.tokens, { measure: pipeline.evaluate.coherence, topn: pipeline.evaluate.topn });
+      // Coherence needs the token sequences (its windows count dropped tokens too), perplexity the bags of words.
+      const texts: Observable<TokenizedDocument> = cache ? readTokenCacheTokens(cache.path, cache.tokens) : built.tokens;
+      const quality = await topicQuality(topics, texts, { measure: pipeline.evaluate.coherence, topn: pipeline.evaluate.topn });
       const scored = await scoreCorpus(
         model,
-        bowBatches(built, dictionary, { shuffled: false, size: 256, vocabSize: model.options.capacity }),
+        bowBatches(built, dictionary, {
+          shuffled: false,
+          size: 256,
+          vocabSize: model.options.capacity,
+          ...(cache ? { bows: readTokenCache(cache.path, cache.remap, { flow: built.source.flow }) } : {}),
+        }),
         built.source.flow,
         pipeline.output.docTopics ? path.join(out, 'doc-topics.ndjson') : undefined,
       );
@@ -232,6 +250,8 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
       model.dispose();
     }
   } finally {
+    // Only this run can read its cache (see the resume branch), so it never outlives the run.
+    if (cache) await unlink(cache.path).catch(() => undefined);
     progress.clear();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -242,15 +262,65 @@ function round(x: number): number {
   return Number.isFinite(x) ? Number(x.toPrecision(6)) : x;
 }
 
-/** Pass 1: the dictionary, with progress from the bytes read. */
-async function passOne(built: BuiltPipeline, progress: Progress, signal: AbortSignal): Promise<Dictionary> {
+/** The token-id cache pass 1 wrote, ready to read under the final dictionary. */
+interface TokenCache {
+  path: string;
+  /** Documents in the cache: one epoch's worth before empty ones are dropped. */
+  documents: number;
+  bytes: number;
+  /** Cache id -> token, for the coherence texts. */
+  tokens: string[];
+  /** Cache id -> dictionary id (-1: filtered out). */
+  remap: Int32Array;
+}
+
+/**
+ * Pass 1: the dictionary, with progress from the bytes read; with `cacheFile`,
+ * also the token-id cache (committed only when the pass completes).
+ */
+async function passOne(
+  built: BuiltPipeline,
+  progress: Progress,
+  signal: AbortSignal,
+  cacheFile: string | undefined,
+): Promise<{ dictionary: Dictionary; cache?: TokenCache }> {
   const stats = () => built.source.stats;
-  return buildDictionary(built, (pass: Observable<unknown>) =>
-    consume(pass, signal, undefined, () => {
-      const s = stats();
-      progress.update({ phase: 'dictionary', ...(s.bytesTotal ? { fraction: s.bytesRead / s.bytesTotal } : {}), detail: `${formatCount(s.emitted)} docs` });
-    }),
-  );
+  let writer: TokenCacheWriter | undefined;
+  if (cacheFile) {
+    await mkdir(path.dirname(cacheFile), { recursive: true });
+    writer = new TokenCacheWriter(cacheFile);
+  }
+  let dictionary: Dictionary;
+  try {
+    dictionary = await buildDictionary(
+      built,
+      (pass: Observable<unknown>) =>
+        consume(pass, signal, undefined, () => {
+          const s = stats();
+          progress.update({ phase: 'dictionary', ...(s.bytesTotal ? { fraction: s.bytesRead / s.bytesTotal } : {}), detail: `${formatCount(s.emitted)} docs` });
+        }),
+      writer ? { tokenCache: writer } : {},
+    );
+    if (!writer || signal.aborted) {
+      await writer?.abort();
+      return { dictionary };
+    }
+    await writer.commit();
+  } catch (e) {
+    await writer?.abort().catch(() => undefined);
+    throw e;
+  }
+  return {
+    dictionary,
+    cache: {
+      path: writer.path,
+      documents: writer.documents,
+      bytes: (await stat(writer.path)).size,
+      // Map keys iterate in insertion order, which is cache id order.
+      tokens: [...writer.vocabulary.keys()],
+      remap: cacheRemap(writer.vocabulary, dictionary.token2id),
+    },
+  };
 }
 
 interface TrainOutcome {
@@ -325,6 +395,7 @@ async function passTwo(
   checkpointDir: string,
   checkpoint: Checkpoint | undefined,
   history: LossHistory,
+  cache: TokenCache | undefined,
 ): Promise<TrainOutcome> {
   const p = built.pipeline;
   const h = checkpoint?.header;
@@ -333,7 +404,8 @@ async function passTwo(
     : { step: 0, epoch: 1, position: 0, docs: 0, epochLossSum: 0, epochSteps: 0, best: null, wait: 0 };
   // the optimizer is ours (not the trainer's) so its state is still there to checkpoint on interrupt
   const optimizer = createOptimizer(optimizerSpec(p));
-  const batches = bowBatches(built, dictionary, { shuffled: true, startEpoch: position.epoch - 1 });
+  const bows: Observable<BowDocument> | undefined = cache ? readTokenCache(cache.path, cache.remap) : undefined;
+  const batches = bowBatches(built, dictionary, { shuffled: true, startEpoch: position.epoch - 1, ...(bows ? { bows } : {}) });
   let subscriptions = 0;
   const tracked: Observable<BowBatch> = defer(() => {
     // Mirrors the trainer: the first epoch after a resume skips whole batches until `position` documents are passed.
@@ -358,8 +430,9 @@ async function passTwo(
   const tty = progress.tty;
   let lastEvent: { loss: number; docsPerSecond: number } = { loss: NaN, docsPerSecond: 0 };
   const update = (force = false) => {
+    // Reading the cache moves no bytes of the input: count the documents trained on in this epoch instead.
     const s = built.source.stats;
-    const inEpoch = s.bytesTotal ? Math.min(1, s.bytesRead / s.bytesTotal) : 0;
+    const inEpoch = cache ? Math.min(1, position.position / Math.max(1, cache.documents)) : s.bytesTotal ? Math.min(1, s.bytesRead / s.bytesTotal) : 0;
     const done = (position.epoch - 1 + inEpoch) / p.train.epochs;
     const elapsed = (performance.now() - trainStart) / 1000;
     const startedAt = h ? (h.epoch - 1 + 0) / p.train.epochs : 0;

@@ -7,12 +7,14 @@
 import { filter, map, type Observable } from 'rxjs';
 import { batchBow } from '../batch/bow.js';
 import { shuffle } from '../batch/shuffle.js';
-import type { BowBatch } from '../batch/types.js';
+import type { BowBatch, BowDocument } from '../batch/types.js';
 import { Dictionary } from '../dictionary/dictionary.js';
 import { toBow } from '../dictionary/to-bow.js';
 import { updateDictionary } from '../dictionary/update-dictionary.js';
 import { CorpusflowError } from '../errors.js';
 import { ProdLDA } from '../models/prodlda.js';
+import { mapAsync } from '../sources/map-async.js';
+import type { TokenCacheWriter } from '../train/token-cache.js';
 import type { Optimizer, OptimizerSpec } from '../train/optimizers.js';
 import { onlineBatches, type OnlineVocabulary } from '../train/online.js';
 import type { TokenizedDocument } from '../sources/types.js';
@@ -34,6 +36,14 @@ export async function buildPipeline(pipeline: ResolvedPipeline): Promise<BuiltPi
   return { pipeline, source, tokens: source.pipe(createPreprocess(pipeline.preprocess)) };
 }
 
+export interface BuildDictionaryOptions {
+  /**
+   * Also write every document's tokens to this cache (as ids), so that later passes read
+   * `readTokenCache` instead of the input. The caller commits or aborts it.
+   */
+  tokenCache?: TokenCacheWriter;
+}
+
 /**
  * Pass 1 of two-pass training: stream every document into a new Dictionary,
  * then apply filter_extremes with the pipeline's bounds.
@@ -41,7 +51,11 @@ export async function buildPipeline(pipeline: ResolvedPipeline): Promise<BuiltPi
  * @param built the pipeline.
  * @param run subscribes and resolves when the pass is over (lets the caller add progress and cancellation).
  */
-export async function buildDictionary(built: BuiltPipeline, run: (pass: Observable<unknown>) => Promise<void>): Promise<Dictionary> {
+export async function buildDictionary(
+  built: BuiltPipeline,
+  run: (pass: Observable<unknown>) => Promise<void>,
+  options: BuildDictionaryOptions = {},
+): Promise<Dictionary> {
   const d = built.pipeline.dictionary;
   if (d.mode !== 'two-pass') {
     // Online mode grows its vocabulary while training (src/train/online.ts): there is no pass 1.
@@ -51,7 +65,10 @@ export async function buildDictionary(built: BuiltPipeline, run: (pass: Observab
     });
   }
   const dictionary = new Dictionary();
-  await run(built.tokens.pipe(updateDictionary(dictionary, { pruneAt: d.pruneAt })));
+  const pass = built.tokens.pipe(updateDictionary(dictionary, { pruneAt: d.pruneAt }));
+  const cache = options.tokenCache;
+  // One write at a time, in document order; the source's flow control pauses reading while the disk catches up.
+  await run(cache ? pass.pipe(mapAsync((doc) => cache.write(doc.id, doc.tokens), { flow: built.source.flow })) : pass);
   dictionary.filterExtremes({ noBelow: d.noBelow, noAbove: d.noAbove, keepN: d.keepN, ...(d.keepTokens ? { keepTokens: d.keepTokens } : {}) });
   if (dictionary.size === 0) {
     throw new CorpusflowError('INVALID_OPTION', `the dictionary is empty after filter_extremes (no_below=${d.noBelow}, no_above=${d.noAbove}) over ${dictionary.numDocs} documents`, {
@@ -72,6 +89,12 @@ export interface BatchOptions {
   /** Override the batch size (e.g. larger batches for evaluation). */
   size?: number;
   /**
+   * The bags of words to batch, e.g. `readTokenCache(...)`. Default: `built.tokens` through
+   * `toBow(dictionary)`, which reads and preprocesses the input again. Must be cold (one read per
+   * subscription) and emit the same documents in the same order for the batches to be the same.
+   */
+  bows?: Observable<BowDocument>;
+  /**
    * Token id range of the batches. Default `dictionary.size`; an online dictionary's ids are model
    * rows with gaps, so pass the model's capacity.
    */
@@ -80,12 +103,14 @@ export interface BatchOptions {
 
 /**
  * Pass 2: documents -> bags of words -> (shuffled) tensor batches. Cold: each
- * subscription is one epoch; the consumer disposes each batch.
+ * subscription is one epoch; the consumer disposes each batch. The bags of
+ * words come from `options.bows` (a token cache) or from tokenising the input
+ * again; what follows (drop empty, shuffle, batch) is the same either way.
  */
 export function bowBatches(built: BuiltPipeline, dictionary: Dictionary, options: BatchOptions): Observable<BowBatch> {
   const p = built.pipeline;
   // Built once, not per subscription: shuffle counts its subscriptions to give each epoch a new order.
-  let docs: Observable<{ id: string | number; bow: Array<[number, number]> }> = built.tokens.pipe(toBow(dictionary));
+  let docs: Observable<{ id: string | number; bow: Array<[number, number]> }> = options.bows ?? built.tokens.pipe(toBow(dictionary));
   if (options.dropEmpty ?? true) docs = docs.pipe(filter((d) => d.bow.length > 0));
   if (options.shuffled && p.batch.shuffle > 1) {
     // The buffer holds `batch.shuffle` documents for most of an epoch, long enough to reach V8's old

@@ -31,7 +31,7 @@ export interface ResolvedPipeline {
   source: ResolvedSource;
   preprocess: 'default' | 'simple' | 'none' | FilterName[];
   dictionary:
-    | { mode: 'two-pass'; noBelow: number; noAbove: number; keepN: number; keepTokens?: string[]; pruneAt: number }
+    | { mode: 'two-pass'; noBelow: number; noAbove: number; keepN: number; keepTokens?: string[]; pruneAt: number; cache: boolean }
     | { mode: 'online'; capacity: number };
   batch: { size: number; shuffle: number; format: 'sparse' | 'dense'; dropRemainder: boolean };
   model: { kind: 'prodlda'; topics: number; hidden: number[]; dropout: number; alpha: number; batchNorm: boolean };
@@ -102,6 +102,7 @@ export function resolvePipeline(cfg: PipelineConfig, file: string, cwd = process
             keepN: d.keep_n ?? FILTER_EXTREMES_DEFAULTS.keepN,
             ...(d.keep_tokens ? { keepTokens: d.keep_tokens } : {}),
             pruneAt: d.prune_at ?? 2_000_000,
+            cache: d.cache ?? true,
           },
     batch: { size: cfg.batch?.size ?? 64, shuffle: cfg.batch?.shuffle ?? 10000, format: cfg.batch?.format ?? 'sparse', dropRemainder: cfg.batch?.drop_remainder ?? false },
     model: {

@@ -72,6 +72,12 @@ const dictionarySchema = z
     keep_tokens: z.array(z.string()).optional().describe('tokens kept whatever their frequency'),
     prune_at: positiveInt.optional().describe('gensim prune_at while building'),
     capacity: positiveInt.optional().describe('online mode: fixed vocabulary size (hash buckets)'),
+    cache: z
+      .boolean()
+      .optional()
+      .describe(
+        'two-pass: pass 1 writes the token ids to <output>/checkpoints/tokens.cache, and the training epochs and the evaluation read them instead of re-reading and re-preprocessing the input (same results); default true',
+      ),
   })
   .describe('Dictionary building and filter_extremes');
 
@@ -186,7 +192,7 @@ export function crossFieldIssues(cfg: PipelineConfig): Array<{ path: (string | n
   }
   const d = cfg.dictionary;
   if (d?.mode === 'online') {
-    for (const k of ['no_below', 'no_above', 'keep_n', 'keep_tokens', 'prune_at'] as const) {
+    for (const k of ['no_below', 'no_above', 'keep_n', 'keep_tokens', 'prune_at', 'cache'] as const) {
       if (d[k] !== undefined) issues.push({ path: ['dictionary', k], reason: `"${k}" applies only to mode two-pass, found mode online`, hint: 'online mode uses "capacity"' });
     }
   } else if (d?.capacity !== undefined) {

@@ -12,7 +12,8 @@ import { createReadStream } from 'node:fs';
 import { Observable } from 'rxjs';
 import { CorpusflowError } from '../errors.js';
 import { createAtomicWriteStream, type AtomicWriteStream } from '../io/atomic.js';
-import type { DocId } from '../sources/types.js';
+import type { FlowControl } from '../sources/flow.js';
+import type { DocId, TokenizedDocument } from '../sources/types.js';
 import type { BowDocument } from '../batch/types.js';
 
 const MAGIC = Buffer.from('CFTOKS01', 'latin1');
@@ -77,6 +78,15 @@ export class TokenCacheWriter {
   }
 }
 
+/** Options of {@link readTokenCache} and {@link readTokenCacheTokens}. */
+export interface ReadTokenCacheOptions {
+  /**
+   * The flow control of the async stages downstream (as a source's `flow`): reading waits while they
+   * hold `highWaterMark` documents, so a slow consumer (an output file) paces the cache.
+   */
+  flow?: FlowControl;
+}
+
 /**
  * Read a token cache as bag-of-words documents under a final dictionary.
  * Each subscription reads the file from the start (one epoch); reading pauses
@@ -84,10 +94,53 @@ export class TokenCacheWriter {
  *
  * @param path the cache file.
  * @param remap cache id → final dictionary id, or -1 for tokens the dictionary dropped.
- * @return a cold Observable of `{id, bow}`.
+ * @param options flow control.
+ * @return a cold Observable of `{id, bow}`, bow sorted by id like `doc2bow`.
  */
-export function readTokenCache(path: string, remap: Int32Array): Observable<BowDocument> {
-  return new Observable<BowDocument>((subscriber) => {
+export function readTokenCache(path: string, remap: Int32Array, options: ReadTokenCacheOptions = {}): Observable<BowDocument> {
+  const counts = new Map<number, number>();
+  return readRecords(path, remap.length, options, (id, buf, from, to) => {
+    counts.clear();
+    for (let p = from; p < to; p += 4) {
+      const fid = remap[buf.readUInt32LE(p)]!;
+      if (fid >= 0) counts.set(fid, (counts.get(fid) ?? 0) + 1);
+    }
+    const bow = [...counts.entries()].sort((a, b) => a[0] - b[0]);
+    return { id, bow };
+  });
+}
+
+/**
+ * Read a token cache back as the tokenised documents it was written from: the
+ * same ids and the same token sequences, in file order (what coherence needs:
+ * its sliding windows count every position, dropped tokens included).
+ *
+ * @param path the cache file.
+ * @param tokens cache id → token: the writer's `vocabulary` keys in order (`[...writer.vocabulary.keys()]`).
+ * @param options flow control.
+ * @return a cold Observable of `{id, tokens}`.
+ */
+export function readTokenCacheTokens(path: string, tokens: readonly string[], options: ReadTokenCacheOptions = {}): Observable<TokenizedDocument> {
+  return readRecords(path, tokens.length, options, (id, buf, from, to) => {
+    const out = new Array<string>((to - from) / 4);
+    for (let p = from, i = 0; p < to; p += 4, i++) out[i] = tokens[buf.readUInt32LE(p)]!;
+    return { id, tokens: out };
+  });
+}
+
+/**
+ * The record loop both readers share: checks the layout and every id against
+ * `vocabularySize`, then hands each record's token ids (bytes `from`..`to` of
+ * `buf`, uint32 LE) to `decode`.
+ */
+function readRecords<T>(
+  path: string,
+  vocabularySize: number,
+  options: ReadTokenCacheOptions,
+  decode: (id: DocId, buf: Buffer, from: number, to: number) => T,
+): Observable<T> {
+  const flow = options.flow;
+  return new Observable<T>((subscriber) => {
     const stream = createReadStream(path, { highWaterMark: 1 << 16 });
     let closed = false;
     const corrupt = (reason: string, byte: number) =>
@@ -96,7 +149,6 @@ export function readTokenCache(path: string, remap: Int32Array): Observable<BowD
       let buf: Buffer = Buffer.alloc(0);
       let offset = 0; // file offset of buf[0]
       let magicSeen = false;
-      const counts = new Map<number, number>();
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         if (closed) return;
         buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
@@ -120,16 +172,16 @@ export function readTokenCache(path: string, remap: Int32Array): Observable<BowD
           } catch {
             throw corrupt('unreadable document id', offset + at);
           }
-          counts.clear();
-          for (let p = at + 8 + idLen; p < end; p += 4) {
-            const cid = buf.readUInt32LE(p);
-            if (cid >= remap.length) throw corrupt(`token id ${cid} beyond the cache vocabulary`, offset + p);
-            const fid = remap[cid]!;
-            if (fid >= 0) counts.set(fid, (counts.get(fid) ?? 0) + 1);
+          const from = at + 8 + idLen;
+          for (let p = from; p < end; p += 4) {
+            if (buf.readUInt32LE(p) >= vocabularySize) throw corrupt(`token id ${buf.readUInt32LE(p)} beyond the cache vocabulary`, offset + p);
           }
           at = end;
-          const bow = [...counts.entries()].sort((a, b) => a[0] - b[0]);
-          subscriber.next({ id, bow });
+          if (flow && !flow.hasCredit) {
+            await flow.whenCredit();
+            if (closed) return;
+          }
+          subscriber.next(decode(id, buf, from, end));
           if (closed) return;
         }
         offset += at;

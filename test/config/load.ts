@@ -14,7 +14,7 @@ const invalid: Array<{ name: string; text: string; errors: Array<{ code: string;
       {
         code: 'CONFIG_INVALID',
         message:
-          'p.yaml:4:3, field "dictionary.no_bellow": unknown key "no_bellow": expected one of mode | no_below | no_above | keep_n | keep_tokens | prune_at | capacity [CONFIG_INVALID] (did you mean "no_below"?)',
+          'p.yaml:4:3, field "dictionary.no_bellow": unknown key "no_bellow": expected one of mode | no_below | no_above | keep_n | keep_tokens | prune_at | capacity | cache [CONFIG_INVALID] (did you mean "no_below"?)',
       },
     ],
   },

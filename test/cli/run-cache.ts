@@ -1,0 +1,57 @@
+// dictionary.cache: a two-pass run that reads its epochs and evaluation from the token-id cache written in
+// pass 1 gives exactly the run that re-reads and re-preprocesses the input (same batches, so the same
+// model, metrics, topics and doc-topics), and leaves no cache file behind.
+import t from 'tap';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { distBuilt, root, runCli } from '../fixtures/cli/run-cli.js';
+
+if (!distBuilt()) t.fail('dist/ is missing: run `npm run build` before the CLI tests');
+
+const dir = mkdtempSync(path.join(tmpdir(), 'corpusflow-run-cache-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const quickstart = path.join(root, 'pipelines', 'quickstart.yaml');
+// 480 documents, batches of 32, shuffle buffer 1000: 2 epochs = 30 steps, a checkpoint every 20
+const common = ['run', quickstart, '--set', 'train.epochs=2', '--set', 'train.checkpoint_every=20', '--set', 'output.report=false', '--backend', 'cpu'];
+// what differs between two runs of the same pipeline whatever they read
+const TIMINGS = ['seconds', 'train_seconds', 'docs_per_second', 'peak_rss_mb'];
+
+const runs = [
+  { name: 'cached (default)', set: [] as string[], logsCache: true },
+  { name: 'dictionary.cache: false', set: ['--set', 'dictionary.cache=false'], logsCache: false },
+];
+const outputs = new Map<string, { metrics: Record<string, unknown>; topics: unknown; docTopics: string }>();
+
+for (const c of runs) {
+  t.test(`run, ${c.name}`, async (t) => {
+    const out = path.join(dir, c.logsCache ? 'cached' : 'uncached');
+    const r = await runCli([...common, ...c.set, '--set', `output.dir=${out}`]);
+    t.equal(r.code, 0, r.stderr);
+    t.equal(/token cache: [\d.]+ MB/.test(r.stderr), c.logsCache, 'says whether it reads the cache');
+    t.same(readdirSync(path.join(out, 'checkpoints')).filter((f) => f.startsWith('tokens.cache')), [], 'no cache file left behind');
+    t.ok(existsSync(path.join(out, 'checkpoints', 'ckpt-000000020.cfckpt')), 'checkpoints as usual');
+    const metrics = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8')) as Record<string, unknown>;
+    t.match(metrics, { docs: 480, steps: 30, train_docs: 960 });
+    for (const k of TIMINGS) delete metrics[k];
+    outputs.set(c.name, {
+      metrics,
+      topics: JSON.parse(readFileSync(path.join(out, 'topics.json'), 'utf8')),
+      docTopics: readFileSync(path.join(out, 'doc-topics.ndjson'), 'utf8'),
+    });
+  });
+}
+
+t.test('the cached run equals the uncached one', async (t) => {
+  const [a, b] = runs.map((c) => outputs.get(c.name));
+  if (!a || !b) return t.fail('a run failed');
+  t.same(a.metrics, b.metrics, 'metrics.json (but timings)');
+  t.same(a.topics, b.topics, 'topics.json');
+  t.equal(a.docTopics, b.docTopics, 'doc-topics.ndjson');
+});
+
+t.test('dictionary.cache is refused in online mode', async (t) => {
+  const r = await runCli(['inspect', quickstart, '--set', 'dictionary={mode: online, cache: true}']);
+  t.equal(r.code, 2, r.stderr);
+  t.match(r.stderr, '"cache" applies only to mode two-pass');
+});

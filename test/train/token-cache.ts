@@ -1,0 +1,119 @@
+// The token-id cache (src/train/token-cache.ts) as `corpusflow run` uses it: written in pass 1 by
+// buildDictionary, read back as the bags of words of every epoch (bowBatches' `bows`) and as the
+// token sequences of the coherence texts. Both must be exactly what re-reading the input gives.
+// (Round trips across read chunks and corrupt files are covered in test/train/fit.ts.)
+import t from 'tap';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { lastValueFrom, map, take, toArray, type Observable } from 'rxjs';
+import { TokenCacheWriter, cacheRemap, readTokenCache, readTokenCacheTokens } from '../../src/train/token-cache.js';
+import { buildDictionary, buildPipeline, bowBatches, type BuiltPipeline } from '../../src/config/build.js';
+import { loadPipeline } from '../../src/config/load.js';
+import { resolvePipeline } from '../../src/config/resolve.js';
+import { FlowControl } from '../../src/sources/flow.js';
+import type { BowBatch } from '../../src/batch/types.js';
+import type { Dictionary } from '../../src/dictionary/dictionary.js';
+
+await tf.setBackend('cpu');
+const root = path.resolve(import.meta.dirname, '..', '..');
+const dir = await mkdtemp(path.join(tmpdir(), 'cf-token-cache-'));
+t.teardown(() => rm(dir, { recursive: true, force: true }));
+
+/** The quickstart pipeline (480 notes) with `set` overrides, pass 1 run with a cache writer. */
+async function passOne(name: string, set: string[]): Promise<{ built: BuiltPipeline; dictionary: Dictionary; writer: TokenCacheWriter }> {
+  const file = path.join(root, 'pipelines', 'quickstart.yaml');
+  const loaded = await loadPipeline(file, { set, cwd: root, env: {} });
+  const built = await buildPipeline(resolvePipeline(loaded.config, file, root));
+  const writer = new TokenCacheWriter(path.join(dir, `${name}.cache`));
+  const dictionary = await buildDictionary(built, (pass) => lastValueFrom(pass, { defaultValue: undefined }).then(() => undefined), { tokenCache: writer });
+  await writer.commit();
+  return { built, dictionary, writer };
+}
+
+/** Every batch of `epochs` subscriptions as plain data (ids and tensor values), disposed as it goes. */
+async function drain(batches: Observable<BowBatch>, epochs: number): Promise<unknown[]> {
+  const all: unknown[] = [];
+  for (let e = 0; e < epochs; e++) {
+    const epoch = await lastValueFrom(
+      batches.pipe(
+        map((b) => {
+          const data =
+            b.kind === 'sparse'
+              ? { rows: Array.from(b.rows.dataSync()), ids: Array.from(b.ids.dataSync()), counts: Array.from(b.counts.dataSync()) }
+              : { x: Array.from(b.x.dataSync()) };
+          const row = { size: b.size, docIds: b.docIds, tokens: b.tokens, ...data };
+          b.dispose();
+          return row;
+        }),
+        toArray(),
+      ),
+    );
+    all.push(epoch);
+  }
+  return all;
+}
+
+const cases = [
+  { name: 'training: shuffled, sparse, remainder kept', set: [], options: { shuffled: true }, epochs: 3 },
+  { name: 'training: small shuffle buffer, dense, remainder dropped', set: ['batch={size: 50, shuffle: 64, format: dense, drop_remainder: true}'], options: { shuffled: true }, epochs: 2 },
+  { name: 'training: resumed at epoch 3 (startEpoch)', set: [], options: { shuffled: true, startEpoch: 2 }, epochs: 1 },
+  { name: 'evaluation: input order, batches of 256, empty documents kept', set: ['dictionary={no_below: 40, no_above: 0.2}'], options: { shuffled: false, size: 256, dropEmpty: false }, epochs: 1 },
+];
+
+for (const c of cases) {
+  t.test(`bowBatches from the cache = from the input: ${c.name}`, async (t) => {
+    const before = tf.memory().numTensors;
+    const { built, dictionary, writer } = await passOne(c.name.replace(/\W+/g, '-'), c.set);
+    t.equal(writer.documents, 480, 'pass 1 cached every document');
+    const bows = readTokenCache(writer.path, cacheRemap(writer.vocabulary, dictionary.token2id));
+    const fromInput = await drain(bowBatches(built, dictionary, c.options), c.epochs);
+    const fromCache = await drain(bowBatches(built, dictionary, { ...c.options, bows }), c.epochs);
+    t.ok((fromInput[0] as unknown[]).length > 1, 'several batches');
+    // compared as JSON: tap's deep comparison is very slow on arrays this size
+    const epochs = fromInput.map((e) => JSON.stringify(e));
+    if (c.epochs > 1) t.not(epochs[0], epochs[1], 'each epoch shuffles anew');
+    t.ok(fromCache.every((e, i) => JSON.stringify(e) === epochs[i]), 'the same batches in the same order');
+    t.equal(fromCache.length, c.epochs);
+    t.equal(tf.memory().numTensors, before, 'no tensor left');
+  });
+}
+
+t.test('readTokenCacheTokens gives back the tokenised documents (for coherence)', async (t) => {
+  const { built, writer } = await passOne('tokens', ['dictionary={no_below: 40, no_above: 0.2}']);
+  const fromInput = await lastValueFrom(built.tokens.pipe(map((d) => ({ id: d.id, tokens: d.tokens })), toArray()));
+  const fromCache = await lastValueFrom(readTokenCacheTokens(writer.path, [...writer.vocabulary.keys()]).pipe(toArray()));
+  t.same(fromCache, fromInput, 'same ids, same token sequences (tokens the dictionary dropped included)');
+
+  const short = await lastValueFrom(readTokenCacheTokens(writer.path, [...writer.vocabulary.keys()]).pipe(take(3), toArray()));
+  t.same(short, fromInput.slice(0, 3), 'an early unsubscribe stops cleanly');
+  await t.rejects(lastValueFrom(readTokenCacheTokens(writer.path, ['only-one'])), { code: 'CHECKPOINT_CORRUPT', message: /beyond the cache vocabulary/ });
+});
+
+t.test('flow control: reading waits while downstream holds highWaterMark documents', async (t) => {
+  const { dictionary, writer } = await passOne('flow', []);
+  const flow = new FlowControl({ highWaterMark: 4 });
+  const held: Array<() => void> = [];
+  let emitted = 0;
+  let finished = false;
+  const done = lastValueFrom(
+    readTokenCache(writer.path, cacheRemap(writer.vocabulary, dictionary.token2id), { flow }).pipe(
+      map((d) => {
+        emitted++;
+        held.push(flow.hold()); // as mapAsync does for a document it is still working on
+        return d;
+      }),
+      toArray(),
+    ),
+  ).finally(() => (finished = true));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  t.equal(emitted, 4, 'stopped at the high-water mark');
+  // a slow consumer: one document finished per turn of the event loop
+  while (!finished) {
+    held.shift()?.();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  t.equal((await done).length, 480, 'every document, once released');
+  t.equal(flow.peakInFlight, 4, 'never more than highWaterMark held');
+});
