@@ -206,6 +206,47 @@ export const qualityBenchmark = {
   },
 };
 
+const ONLINE_JSON = 'bench/out/quality-online.json';
+
+export const onlineQualityBenchmark = {
+  name: 'quality-online',
+  title: 'ProdLDA online single-pass mode on 100 shuffled copies of bbc-news, dictionary empty at start (c_npmi, diversity)',
+  issue: 4,
+  long: true,
+  scripts: ['bench/quality/online.mjs'],
+  needsDist: true,
+  async plan() {
+    return {
+      settings: [
+        'bench/quality/online.mjs: 100 copies of bbc-news, each in its own seeded order, read once by fitOnlineTopicModel; vocabulary starts empty, capacity 4096, prune every 10,000 docs (no_below 5); K=20, batch 64, seed 1, wasm',
+        'c_npmi by corpusflow\'s gensim-identical coherence over the corpus (top 10); no peer: gensim and the PyTorch tutorial have no online-vocabulary ProdLDA',
+      ],
+      steps: [
+        {
+          key: 'ours', side: 'corpusflow', label: 'corpusflow ProdLDA online, 100 copies, seed 1, wasm',
+          argv: node('bench/quality/online.mjs', '--copies', '100', '--seed', '1', '--backend', 'wasm', '--every', '20', '--json', ONLINE_JSON),
+          prepare: () => {
+            rmSync(join(ROOT, ONLINE_JSON), { force: true });
+            mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
+          },
+          collect: () => {
+            const r = JSON.parse(readFileSync(join(ROOT, ONLINE_JSON), 'utf8'));
+            return { npmi: r.npmi, diversity_top10: r.diversity10, diversity_top25: r.diversity25, docs: r.docs, docs_per_s: r.docsPerSecond, live: r.vocabulary?.live ?? null, pruned: r.vocabulary?.pruned ?? null };
+          },
+        },
+      ],
+    };
+  },
+  figures(runs) {
+    const ours = runs.get('ours')?.result;
+    return [
+      absolute('NPMI (c_npmi, top 10), online, 100 copies', pick(ours, 'npmi'), { op: '>=', value: 0.09 }),
+      absolute('top-10 diversity, online', pick(ours, 'diversity_top10'), null),
+      absolute('docs/s, online (wasm)', pick(ours, 'docs_per_s'), null),
+    ];
+  },
+};
+
 export const ndjsonReaderBenchmark = {
   name: 'sources-ndjson',
   title: 'ndjsonSource line reader vs the ndjson npm package',
@@ -244,6 +285,7 @@ export const BENCHMARKS = [
   ndjsonReaderBenchmark,
   trainBenchmark,
   qualityBenchmark,
+  onlineQualityBenchmark,
   e2eBenchmark,
   scaleBenchmark,
   scaleRecoveryBenchmark,

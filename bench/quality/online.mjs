@@ -10,20 +10,12 @@
 // tokenised (split on spaces, no filtering). NPMI is gensim-identical c_npmi (top 10, window 10)
 // over the corpus itself; diversity is the unique share of the top-10 / top-25 words.
 //
-// Measured 2026-11-28 (wasm, 2 shared cores at load ~14, seed 1, capacity 4096, defaults otherwise; the
-// corpus has 2,949 distinct tokens, so nothing was pruned):
-//   --copies 10:  NPMI 0.0636, diversity@10 0.67                      (119 s)
-//   --copies 30:  NPMI 0.1081, diversity@10 0.89, @25 0.83             (532 s)
-//   --copies 100: NPMI 0.0712, diversity@10 0.99, @25 0.96             (1,134 s, 196 docs/s)
-//     along the way: copy 20 0.105, copy 40 0.116, copy 60 0.111, copy 80 0.069: past ~60 copies the
-//     topics specialise into rarer words (diversity up, NPMI down), so the 0.09 bar is met at 20-60 copies
-//     but not at 100 with this seed.
-import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
-import { Observable, lastValueFrom, tap, toArray } from 'rxjs';
-import * as tf from '@tensorflow/tfjs';
+// Measured 2026-11-29 after the CTM decoder (commit 873d181) and the fused training kernels (wasm, 2 shared
+// cores at load 6-12, seed 1, capacity 4096, defaults otherwise; nothing pruned: the corpus has 2,949 tokens):
+//   --copies 100: NPMI 0.0964, diversity@10 0.875, @25 0.828 (940 s, 237 docs/s under that load)
+//     along the way: copy 20 0.066, copy 40 0.083, copy 60 0.081.
+// (2026-11-28, with the earlier biased decoder: 0.0712 at 100 copies.) Through the harness:
+//   node bench/run.js --only quality-online
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const distDir = process.env.CORPUSFLOW_DIST ?? join(root, 'dist');
