@@ -90,26 +90,38 @@ function decoderNllKernel(backendName: string) {
     const mean = mem.view(meanT) as Float32Array;
     const variance = mem.view(varT) as Float32Array;
 
-    // Column statistics: sums and sums of squares in float64 (logits are O(1); no cancellation to fear).
-    const sum = new Float64Array(V);
-    const sq = new Float64Array(V);
-    for (let r = 0; r < B; r++) {
-      const o = r * V;
-      for (let v = 0; v < V; v++) {
-        const x = L[o + v]! + b[v]!;
-        sum[v] += x;
-        sq[v] += x * x;
-      }
-    }
     const centre = new Float64Array(V);
     const inv = new Float64Array(V);
-    for (let v = 0; v < V; v++) {
-      const m = sum[v]! / B;
-      const vr = Math.max(0, sq[v]! / B - m * m);
-      mean[v] = m;
-      variance[v] = vr;
-      centre[v] = batchNorm ? m - b[v]! : -b[v]!; // N = (L − centre)·inv + shift
-      inv[v] = batchNorm ? 1 / Math.sqrt(vr + epsilon) : 1;
+    if (inputs.runMean && inputs.runVar) {
+      // Evaluation: normalise with the running statistics (and report them as the "batch" ones).
+      const rm = mem.view(inputs.runMean) as Float32Array;
+      const rv = mem.view(inputs.runVar) as Float32Array;
+      for (let v = 0; v < V; v++) {
+        mean[v] = rm[v]!;
+        variance[v] = rv[v]!;
+        centre[v] = batchNorm ? rm[v]! - b[v]! : -b[v]!;
+        inv[v] = batchNorm ? 1 / Math.sqrt(rv[v]! + epsilon) : 1;
+      }
+    } else {
+      // Column statistics: sums and sums of squares in float64 (logits are O(1); no cancellation to fear).
+      const sum = new Float64Array(V);
+      const sq = new Float64Array(V);
+      for (let r = 0; r < B; r++) {
+        const o = r * V;
+        for (let v = 0; v < V; v++) {
+          const x = L[o + v]! + b[v]!;
+          sum[v] += x;
+          sq[v] += x * x;
+        }
+      }
+      for (let v = 0; v < V; v++) {
+        const m = sum[v]! / B;
+        const vr = Math.max(0, sq[v]! / B - m * m);
+        mean[v] = m;
+        variance[v] = vr;
+        centre[v] = batchNorm ? m - b[v]! : -b[v]!; // N = (L − centre)·inv + shift
+        inv[v] = batchNorm ? 1 / Math.sqrt(vr + epsilon) : 1;
+      }
     }
     // Free rows: −∞ before the exponential, so they get probability 0.
     const off = deadOffsets(live, V);
@@ -539,11 +551,20 @@ export interface DecoderNllResult {
  * loss −Σ x·log p, fused; the gradient flows to `logits` only (bias and shift are fixed buffers).
  * @param logits θ·β [B, V].
  * @param x the batch's words.
+ * @param running evaluation mode: normalise with these running statistics instead of the batch's
+ *   (forward only; the gradient is that of training mode).
  */
-export function decoderNll(logits: tf.Tensor2D, bias: tf.Tensor1D, shift: tf.Tensor1D | null, x: BowInput, attrs: DecoderAttrs): DecoderNllResult {
+export function decoderNll(
+  logits: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  shift: tf.Tensor1D | null,
+  x: BowInput,
+  attrs: DecoderAttrs,
+  running?: { mean: tf.Tensor1D; variance: tf.Tensor1D },
+): DecoderNllResult {
   let mean: tf.Tensor1D | undefined;
   let variance: tf.Tensor1D | undefined;
-  const words = { ...bowInputs(x), ...(shift ? { shift } : {}) };
+  const words = { ...bowInputs(x), ...(shift ? { shift } : {}), ...(running ? { runMean: running.mean, runVar: running.variance } : {}) };
   const op = tf.customGrad(((l: tf.Tensor2D, save: tf.GradSaveFunc) => {
     const [nll, n, p, m, v] = tf.engine().runKernel(DECODER_NLL, { logits: l, bias, ...words } as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
     mean = tf.keep(m as tf.Tensor1D);

@@ -244,7 +244,7 @@ export class ProdLDA implements TrainableModel<BowBatch> {
     this.checkVocab(batch);
     // Training on wasm/cpu takes the fused kernels of ./prodlda-ops.ts: the same function with the same
     // random draws, ~1/8 of the kernels. Evaluation and other backends use the tf-op formulation below.
-    if (training && fusedOpsAvailable()) return this.lossFused(batch);
+    if (fusedOpsAvailable()) return training ? this.lossFused(batch) : this.lossEvalFused(batch);
     return tf.tidy(() => {
       const x = this.denseInput(batch);
       const { mu, logvar } = this.encode(batch, x, training);
@@ -299,6 +299,40 @@ export class ProdLDA implements TrainableModel<BowBatch> {
       const nll = this.decodeNllFused(theta, batch, x);
       return tf.mean(tf.add(nll, kl)) as tf.Scalar;
     });
+  }
+
+  /** The evaluation loss (running batch-norm statistics, no sampling or dropout) with the fused decoder. */
+  private lossEvalFused(batch: BowBatch): tf.Scalar {
+    return tf.tidy(() => {
+      const x = batch.kind === 'sparse' && this.encoderInputFor(batch) === 'sparse' ? null : this.denseInput(batch);
+      const { mu, logvar } = this.encode(batch, x, false);
+      const theta = tf.softmax(mu) as tf.Tensor2D;
+      const logits = matMul(theta, this.decoderKernel);
+      const words = batch.kind === 'sparse' && !x ? { ids: batch.ids, rows: batch.rows, counts: batch.counts } : { dense: x ?? this.denseInput(batch) };
+      const bn = this.decoderBn;
+      const out = decoderNll(
+        logits,
+        this.decoderBias as tf.Tensor as tf.Tensor1D,
+        bn ? (bn.beta as tf.Tensor as tf.Tensor1D) : null,
+        words,
+        { batchNorm: bn !== undefined, epsilon: BN_EPSILON, live: this.live.every((l) => l === 1) ? null : this.live },
+        bn ? { mean: bn.runningMean as tf.Tensor as tf.Tensor1D, variance: bn.runningVar as tf.Tensor as tf.Tensor1D } : undefined,
+      );
+      tf.dispose([out.mean, out.variance]);
+      return tf.mean(tf.add(out.nll, this.klDivergence(mu, logvar))) as tf.Scalar;
+    });
+  }
+
+  /** KL divergence of N(mu, exp(logvar)) to the Laplace-approximated prior, per document. */
+  private klDivergence(mu: tf.Tensor2D, logvar: tf.Tensor2D): tf.Tensor1D {
+    const variance = tf.exp(logvar);
+    return tf.mul(
+      0.5,
+      tf.sub(
+        tf.sum(tf.add(tf.add(tf.div(variance, this.priorVar), tf.div(tf.square(tf.sub(mu, this.priorMean)), this.priorVar)), tf.sub(this.priorLogVar, logvar)), 1),
+        this.options.topics,
+      ),
+    ) as tf.Tensor1D;
   }
 
   /** Decoder, batch norm (training statistics, running averages updated), log-softmax and −Σ x·log p in one fused op. */

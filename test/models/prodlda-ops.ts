@@ -231,6 +231,40 @@ for (const backend of ['wasm', 'cpu'] as const) {
       }
     });
 
+    t.test('ProdLDA: the fused evaluation loss (running statistics) equals the tf-op one', async (t) => {
+      const V = 30;
+      const docs = Array.from({ length: 10 }, (_, i) => {
+        const w = words(1, V, 5, 200 + i);
+        return { id: i, bow: w.ids.map((id, j) => [id, w.counts[j]!] as [number, number]) };
+      });
+      for (const batchNorm of [true, false]) {
+        const model = new ProdLDA({ vocabSize: V, capacity: 34, topics: 3, hidden: [8], seed: 4, batchNorm });
+        model.setLive([32], true);
+        const batch = toSparseBowBatch(docs, V);
+        const vars = model.trainableVariables();
+        // A few training steps so that the running statistics are not their initial 0 and 1.
+        for (let i = 0; i < 3; i++) {
+          tf.tidy(() => {
+            const { grads } = tf.variableGrads(() => model.lossFn(batch, true), vars);
+            vars.forEach((v) => v.assign(tf.sub(v, tf.mul(grads[v.name]!, 0.05))));
+          });
+        }
+        const loss = (fusedOn: boolean) => {
+          setFusedOps(fusedOn);
+          const l = model.lossFn(batch, false);
+          const v = l.dataSync()[0]!;
+          l.dispose();
+          return v;
+        };
+        const fusedLoss = loss(true);
+        const plainLoss = loss(false);
+        setFusedOps(true);
+        t.ok(Math.abs(fusedLoss - plainLoss) < 1e-4 * Math.abs(plainLoss), `bn ${batchNorm}: ${fusedLoss} vs ${plainLoss}`);
+        batch.dispose();
+        model.dispose();
+      }
+    });
+
     t.equal(tf.memory().numTensors, base, 'every tensor disposed');
   });
 }
