@@ -268,7 +268,7 @@ interface TokenCache {
   /** Documents in the cache: one epoch's worth before empty ones are dropped. */
   documents: number;
   bytes: number;
-  /** Cache id -> token, for the coherence texts. */
+  /** Cache id -> token for the coherence texts: dictionary tokens as such, the filtered-out ones as one stand-in. */
   tokens: string[];
   /** Cache id -> dictionary id (-1: filtered out). */
   remap: Int32Array;
@@ -310,15 +310,21 @@ async function passOne(
     await writer?.abort().catch(() => undefined);
     throw e;
   }
+  const remap = cacheRemap(writer.vocabulary, dictionary.token2id);
+  // Coherence looks up only topic words, which are dictionary tokens; every other token just takes a
+  // position in the sliding windows. So the tokens filter_extremes dropped can all read as one string
+  // that is not in the dictionary, and pass 1's full vocabulary need not stay in memory.
+  let stand = '';
+  while (dictionary.token2id.has(stand)) stand += '\u0000';
+  const id2token = dictionary.id2token;
   return {
     dictionary,
     cache: {
       path: writer.path,
       documents: writer.documents,
       bytes: (await stat(writer.path)).size,
-      // Map keys iterate in insertion order, which is cache id order.
-      tokens: [...writer.vocabulary.keys()],
-      remap: cacheRemap(writer.vocabulary, dictionary.token2id),
+      tokens: Array.from(remap, (id) => (id >= 0 ? id2token.get(id)! : stand)),
+      remap,
     },
   };
 }

@@ -12,6 +12,7 @@ import { createReadStream } from 'node:fs';
 import { Observable } from 'rxjs';
 import { CorpusflowError } from '../errors.js';
 import { createAtomicWriteStream, type AtomicWriteStream } from '../io/atomic.js';
+import { detach } from '../preprocess/porter.js';
 import type { FlowControl } from '../sources/flow.js';
 import type { DocId, TokenizedDocument } from '../sources/types.js';
 import type { BowDocument } from '../batch/types.js';
@@ -54,7 +55,8 @@ export class TokenCacheWriter {
       let cid = this.vocabulary.get(tok);
       if (cid === undefined) {
         cid = this.vocabulary.size;
-        this.vocabulary.set(tok, cid);
+        // a token sliced from a long document would otherwise keep the whole document alive
+        this.vocabulary.set(detach(tok), cid);
       }
       rec.writeUInt32LE(cid, at);
       at += 4;
@@ -116,7 +118,8 @@ export function readTokenCache(path: string, remap: Int32Array, options: ReadTok
  * its sliding windows count every position, dropped tokens included).
  *
  * @param path the cache file.
- * @param tokens cache id → token: the writer's `vocabulary` keys in order (`[...writer.vocabulary.keys()]`).
+ * @param tokens cache id → token: the writer's `vocabulary` keys in order (`[...writer.vocabulary.keys()]`),
+ *   or any stand-in for tokens that do not matter to the reader (a coherence measure only looks up topic words).
  * @param options flow control.
  * @return a cold Observable of `{id, tokens}`.
  */
