@@ -99,7 +99,12 @@ class TokenMemo {
   constructor(
     private readonly stopwords: ReadonlySet<string>,
     readonly minsize: number,
-  ) {}
+  ) {
+    // Store each field that resize() and growChars() replace a second time now: V8 compiles a field stored
+    // only once as a constant, and the first replacement mid-corpus then throws away the compiled scan.
+    this.resize(this.bits, false);
+    this.chars = new Uint16Array(this.chars.length);
+  }
 
   /**
    * The result for text[start, end), lowercased unit by unit through `fold` and with its ASCII digits deleted
