@@ -101,6 +101,9 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
   const backend = await initBackend(pipeline.train.backend, { log: (line) => progress.log(line) });
   await mkdir(out, { recursive: true });
   await removeStaleTempFiles([out, path.join(out, 'model'), checkpointDir]);
+  // A cache left by a killed run cannot be read: its token -> cache id map lived only in that run's
+  // memory. So a resumed run reads the input each epoch, as with dictionary.cache: false.
+  await unlink(cacheFile).catch(() => undefined);
 
   // A SIGINT while building the dictionary just stops; during training it checkpoints first.
   const stop = new AbortController();
@@ -131,9 +134,6 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
       checkpoint = await readCheckpoint(checkpointDir);
       if (checkpoint.header.dictionary === undefined) throw new CorpusflowError('CHECKPOINT_CORRUPT', 'the checkpoint holds no dictionary', { position: { file: checkpointDir } });
       dictionary = Dictionary.fromJSON(checkpoint.header.dictionary, checkpointDir);
-      // A cache left by a killed run cannot be read: its token -> cache id map lived only in that run's
-      // memory. A resumed run reads the input each epoch, as with dictionary.cache: false.
-      await unlink(cacheFile).catch(() => undefined);
       history = await readHistory(checkpointDir, checkpoint.header.step);
       progress.log(`corpusflow: resuming at step ${checkpoint.header.step} (epoch ${checkpoint.header.epoch}), ${formatCount(dictionary.size)} tokens in the dictionary`);
     } else {

@@ -2,7 +2,7 @@
 // pass 1 gives exactly the run that re-reads and re-preprocesses the input (same batches, so the same
 // model, metrics, topics and doc-topics), and leaves no cache file behind.
 import t from 'tap';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { distBuilt, root, runCli } from '../fixtures/cli/run-cli.js';
@@ -48,6 +48,23 @@ t.test('the cached run equals the uncached one', async (t) => {
   t.same(a.metrics, b.metrics, 'metrics.json (but timings)');
   t.same(a.topics, b.topics, 'topics.json');
   t.equal(a.docTopics, b.docTopics, 'doc-topics.ndjson');
+});
+
+t.test('--resume ignores and removes a cache left behind, and ends as the uninterrupted run did', async (t) => {
+  const a = outputs.get(runs[0]!.name);
+  if (!a) return t.fail('the cached run failed');
+  const out = path.join(dir, 'cached');
+  // as if a run had been killed after pass 1: a cache whose token map died with that run (here unreadable)
+  writeFileSync(path.join(out, 'checkpoints', 'tokens.cache'), 'left by a killed run');
+  const r = await runCli([...common, '--set', `output.dir=${out}`, '--resume']);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stderr, 'resuming at step 20');
+  t.notMatch(r.stderr, 'token cache:', 'reads the input instead');
+  t.notOk(existsSync(path.join(out, 'checkpoints', 'tokens.cache')), 'the stale cache is gone');
+  const metrics = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8')) as Record<string, unknown>;
+  for (const k of TIMINGS) delete metrics[k];
+  t.same(metrics, a.metrics, 'metrics.json (but timings) as the uninterrupted cached run');
+  t.equal(readFileSync(path.join(out, 'doc-topics.ndjson'), 'utf8'), a.docTopics, 'doc-topics.ndjson');
 });
 
 t.test('dictionary.cache is refused in online mode', async (t) => {
