@@ -100,14 +100,31 @@ export interface ReadTokenCacheOptions {
  * @return a cold Observable of `{id, bow}`, bow sorted by id like `doc2bow`.
  */
 export function readTokenCache(path: string, remap: Int32Array, options: ReadTokenCacheOptions = {}): Observable<BowDocument> {
-  const counts = new Map<number, number>();
-  return readRecords(path, remap.length, options, (id, buf, from, to) => {
-    counts.clear();
+  const n = remap.length;
+  let size = 0;
+  for (let i = 0; i < n; i++) if (remap[i]! >= size) size = remap[i]! + 1;
+  // Count with typed arrays, as doc2bow does, not a Map per document: reading the cache has to be
+  // cheaper than tokenising again, even for text that tokenises fast.
+  const counts = new Int32Array(size);
+  const touched = new Int32Array(size);
+  return readRecords(path, options, (id, buf, from, to, bad) => {
+    let k = 0;
     for (let p = from; p < to; p += 4) {
-      const fid = remap[buf.readUInt32LE(p)]!;
-      if (fid >= 0) counts.set(fid, (counts.get(fid) ?? 0) + 1);
+      const cid = uint32At(buf, p);
+      if (cid >= n) {
+        for (let i = 0; i < k; i++) counts[touched[i]!] = 0; // clean for the next document read
+        bad(cid, p);
+      }
+      const fid = remap[cid]!;
+      if (fid >= 0 && counts[fid]++ === 0) touched[k++] = fid;
     }
-    const bow = [...counts.entries()].sort((a, b) => a[0] - b[0]);
+    const ids = touched.subarray(0, k).sort();
+    const bow = new Array<[number, number]>(k);
+    for (let i = 0; i < k; i++) {
+      const fid = ids[i]!;
+      bow[i] = [fid, counts[fid]!];
+      counts[fid] = 0;
+    }
     return { id, bow };
   });
 }
@@ -124,23 +141,32 @@ export function readTokenCache(path: string, remap: Int32Array, options: ReadTok
  * @return a cold Observable of `{id, tokens}`.
  */
 export function readTokenCacheTokens(path: string, tokens: readonly string[], options: ReadTokenCacheOptions = {}): Observable<TokenizedDocument> {
-  return readRecords(path, tokens.length, options, (id, buf, from, to) => {
+  const n = tokens.length;
+  return readRecords(path, options, (id, buf, from, to, bad) => {
     const out = new Array<string>((to - from) / 4);
-    for (let p = from, i = 0; p < to; p += 4, i++) out[i] = tokens[buf.readUInt32LE(p)]!;
+    for (let p = from, i = 0; p < to; p += 4, i++) {
+      const cid = uint32At(buf, p);
+      if (cid >= n) bad(cid, p);
+      out[i] = tokens[cid]!;
+    }
     return { id, tokens: out };
   });
 }
 
+/** The little-endian uint32 at byte `p` (records are not 4-byte aligned, so no Uint32Array view). */
+function uint32At(buf: Buffer, p: number): number {
+  return (buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16)) + buf[p + 3]! * 0x1000000;
+}
+
 /**
- * The record loop both readers share: checks the layout and every id against
- * `vocabularySize`, then hands each record's token ids (bytes `from`..`to` of
- * `buf`, uint32 LE) to `decode`.
+ * The record loop both readers share: checks the layout, then hands each
+ * record's token ids (bytes `from`..`to` of `buf`, uint32 LE) to `decode`,
+ * which calls `bad` on an id beyond the cache vocabulary.
  */
 function readRecords<T>(
   path: string,
-  vocabularySize: number,
   options: ReadTokenCacheOptions,
-  decode: (id: DocId, buf: Buffer, from: number, to: number) => T,
+  decode: (id: DocId, buf: Buffer, from: number, to: number, bad: (cid: number, p: number) => never) => T,
 ): Observable<T> {
   const flow = options.flow;
   return new Observable<T>((subscriber) => {
@@ -152,6 +178,9 @@ function readRecords<T>(
       let buf: Buffer = Buffer.alloc(0);
       let offset = 0; // file offset of buf[0]
       let magicSeen = false;
+      const bad = (cid: number, p: number): never => {
+        throw corrupt(`token id ${cid} beyond the cache vocabulary`, offset + p);
+      };
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         if (closed) return;
         buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
@@ -176,15 +205,13 @@ function readRecords<T>(
             throw corrupt('unreadable document id', offset + at);
           }
           const from = at + 8 + idLen;
-          for (let p = from; p < end; p += 4) {
-            if (buf.readUInt32LE(p) >= vocabularySize) throw corrupt(`token id ${buf.readUInt32LE(p)} beyond the cache vocabulary`, offset + p);
-          }
+          const doc = decode(id, buf, from, end, bad);
           at = end;
           if (flow && !flow.hasCredit) {
             await flow.whenCredit();
             if (closed) return;
           }
-          subscriber.next(decode(id, buf, from, end));
+          subscriber.next(doc);
           if (closed) return;
         }
         offset += at;
