@@ -18,6 +18,7 @@ import type { DocId, TokenizedDocument } from '../sources/types.js';
 import type { BowDocument } from '../batch/types.js';
 
 const MAGIC = Buffer.from('CFTOKS01', 'latin1');
+const CHUNK_BYTES = 1 << 16;
 
 /**
  * Writes the cache, one document at a time.
@@ -30,47 +31,63 @@ export class TokenCacheWriter {
   readonly vocabulary = new Map<string, number>();
   documents = 0;
   private readonly out: AtomicWriteStream;
-  private started = false;
+  /** Records are gathered here and handed to the stream a chunk at a time (one small write per document cost more than encoding it). */
+  private chunk: Buffer;
+  private fill: number;
 
   constructor(readonly path: string) {
     this.out = createAtomicWriteStream(path);
+    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    MAGIC.copy(this.chunk, 0);
+    this.fill = MAGIC.length;
   }
 
   /** Append one document. Resolves when the stream can take more (backpressure). */
   async write(id: DocId, tokens: readonly string[]): Promise<void> {
     const idBytes = Buffer.from(JSON.stringify(id), 'utf8');
-    const rec = Buffer.allocUnsafe(8 + idBytes.length + 4 * tokens.length + (this.started ? 0 : MAGIC.length));
-    let at = 0;
-    if (!this.started) {
-      MAGIC.copy(rec, 0);
-      at = MAGIC.length;
-      this.started = true;
-    }
+    const size = 8 + idBytes.length + 4 * tokens.length;
+    let ready = true;
+    if (this.fill + size > this.chunk.length) ready = this.flush(size);
+    const rec = this.chunk;
+    let at = this.fill;
     rec.writeUInt32LE(idBytes.length, at);
     idBytes.copy(rec, at + 4);
     at += 4 + idBytes.length;
     rec.writeUInt32LE(tokens.length, at);
     at += 4;
-    for (const tok of tokens) {
-      let cid = this.vocabulary.get(tok);
+    const vocabulary = this.vocabulary;
+    for (let i = 0; i < tokens.length; i++) {
+      const tok = tokens[i]!;
+      let cid = vocabulary.get(tok);
       if (cid === undefined) {
-        cid = this.vocabulary.size;
+        cid = vocabulary.size;
         // a token sliced from a long document would otherwise keep the whole document alive
-        this.vocabulary.set(detach(tok), cid);
+        vocabulary.set(detach(tok), cid);
       }
-      rec.writeUInt32LE(cid, at);
+      rec[at] = cid & 0xff;
+      rec[at + 1] = (cid >>> 8) & 0xff;
+      rec[at + 2] = (cid >>> 16) & 0xff;
+      rec[at + 3] = cid >>> 24;
       at += 4;
     }
+    this.fill = at;
     this.documents++;
-    if (!this.out.write(rec)) await new Promise<void>((resolve) => this.out.once('drain', resolve));
+    if (!ready) await new Promise<void>((resolve) => this.out.once('drain', resolve));
+  }
+
+  /** Hand the gathered records to the stream and start a new chunk with room for `need` bytes; false when the stream is full. */
+  private flush(need: number): boolean {
+    const ready = this.fill > 0 ? this.out.write(this.chunk.subarray(0, this.fill)) : true;
+    // the stream keeps the old chunk until written: a new one, never an overwrite
+    this.chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, need));
+    this.fill = 0;
+    return ready;
   }
 
   /** Finish: the file appears under `path` only now. */
   async commit(): Promise<void> {
-    if (!this.started) {
-      this.out.write(MAGIC);
-      this.started = true;
-    }
+    if (this.fill > 0) this.out.write(this.chunk.subarray(0, this.fill));
+    this.fill = 0;
     await this.out.commit();
   }
 

@@ -117,3 +117,24 @@ t.test('flow control: reading waits while downstream holds highWaterMark documen
   t.equal((await done).length, 480, 'every document, once released');
   t.equal(flow.peakInFlight, 4, 'never more than highWaterMark held');
 });
+
+t.test('writer: records gathered into chunks, a document larger than a chunk, and an empty cache', async (t) => {
+  const cases = [
+    { name: 'no documents', docs: [] as Array<{ id: string | number; tokens: string[] }> },
+    { name: 'one document of 40,000 tokens (160 KB, over a 64 KiB chunk) between small ones', docs: [
+      { id: 'a', tokens: ['x', 'y'] },
+      { id: 7, tokens: Array.from({ length: 40_000 }, (_, i) => `t${i % 997}`) },
+      { id: 'ü-€', tokens: [] },
+      { id: 'b', tokens: ['y', 'y', 'z'] },
+    ] },
+    { name: '3,000 small documents', docs: Array.from({ length: 3000 }, (_, i) => ({ id: `d${i}`, tokens: [`w${i % 13}`, `w${i % 7}`, `w${i % 13}`] })) },
+  ];
+  for (const c of cases) {
+    const w = new TokenCacheWriter(path.join(dir, `writer-${c.docs.length}.cache`));
+    for (const d of c.docs) await w.write(d.id, d.tokens);
+    await w.commit();
+    t.equal(w.documents, c.docs.length, `${c.name}: counted`);
+    const got = await lastValueFrom(readTokenCacheTokens(w.path, [...w.vocabulary.keys()]).pipe(toArray()));
+    t.same(got, c.docs, `${c.name}: read back`);
+  }
+});
