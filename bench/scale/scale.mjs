@@ -11,7 +11,7 @@
 // `scale-recovery`: topic recovery against the generator's true topics (mean
 // best-match cosine ≥ 0.9, bench/scale/recovery.mjs) on a model trained for
 // that: the 20 MB corpus of the same generator (same seed, so the same true
-// topics), 5 epochs, with the model's Dirichlet prior set to the generator's
+// topics), 10 epochs, with the model's Dirichlet prior set to the generator's
 // alpha. The memory runs keep the model's default prior (alpha 1) and see each
 // document once; at alpha 1 the encoder spreads a one-topic document over
 // several topics and the decoder's β rows sharpen to make up for it, so a
@@ -31,7 +31,7 @@ const PIPELINE = 'bench/scale/pipeline.yaml';
 /** The generator's settings; K matches the pipeline's topics. */
 export const GENERATOR = { topics: 20, vocab: 5000, alpha: 0.1, seed: 7 };
 /** The recovery run: corpus size and epochs. */
-export const RECOVERY = { size: '20MB', epochs: 5 };
+export const RECOVERY = { size: '20MB', epochs: 10 };
 export const DEFAULT_SIZES = ['200MB', '2GB'];
 
 const slug = (size) => size.toLowerCase();
