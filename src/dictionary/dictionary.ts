@@ -7,7 +7,6 @@
  * insertion order exactly as Python dicts do, so the state is held in Maps.
  */
 import { detach } from '../preprocess/porter.js';
-import { hasSurrogates } from '../preprocess/unicode.js';
 import { readFile } from 'node:fs/promises';
 import { CorpusflowError, invalidOption } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -99,6 +98,7 @@ export class VocabTransform {
 }
 
 /** Any UTF-16 surrogate: the only units where UTF-16 order and code point order can disagree. */
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 /** Reset the per-document counts of the known ids in order[0..n). */
 function clearCounts(docCount: Int32Array, order: Int32Array, n: number): void {
@@ -364,8 +364,7 @@ export class Dictionary {
       for (let k = 0; k < count; k++) tags[k] = k;
       if (count > 1) {
         let astral = false;
-        // A plain loop rather than a regex: this runs once per new token.
-        for (let k = 0; k < count && !astral; k++) astral = hasSurrogates(newTokens[k]!);
+        for (let k = 0; k < count && !astral; k++) astral = SURROGATE.test(newTokens[k]!);
         // Without surrogates UTF-16 order is code point order. One call site for both
         // orders: a separate, rarely taken branch here (the inline code point sort, or a
         // call without type feedback) made V8 drop addFast's optimised code on every document with an emoji.
@@ -535,7 +534,7 @@ export class Dictionary {
         const w = otherTokens[k]!;
         if (otherIdOf[k] === undefined) {
           missing.push(w);
-          if (!astral && hasSurrogates(w)) astral = true;
+          if (!astral && SURROGATE.test(w)) astral = true;
         }
       }
       // Without surrogates UTF-16 order is code point order, and the native sort is much faster.
