@@ -70,8 +70,8 @@ interface DecoderAttrs {
  * Forward: from the decoder's logits to each document's reconstruction loss.
  * N = batchNorm(logits + bias) + shift (batch statistics, biased variance), over the live columns
  * logp = N − logsumexp(N), nll[b] = −Σ_v x[b,v]·logp[b,v].
- * Outputs: nll [B], N [B,V] and P = softmax(N) [B,V] (kept for the backward pass), and the batch
- * mean and biased variance [V] (for the running statistics).
+ * Outputs: nll [B], N [B,V], E = exp(N − rowmax) [B,V] and 1/Σ_v E [B] (kept for the backward
+ * pass: softmax P = E / ΣE), and the batch mean and biased variance [V] (for the running statistics).
  */
 function decoderNllKernel(backendName: string) {
   return ({ inputs, backend, attrs }: { inputs: Record<string, tf.TensorInfo>; backend: unknown; attrs: unknown }): tf.TensorInfo[] => {
@@ -79,8 +79,8 @@ function decoderNllKernel(backendName: string) {
     const mem = memoryOf(backendName, backend);
     const { logits, bias, shift } = inputs as { logits: tf.TensorInfo; bias: tf.TensorInfo; shift?: tf.TensorInfo };
     const [B, V] = logits.shape as [number, number];
-    const outs = [mem.alloc([B], 'float32'), mem.alloc([B, V], 'float32'), mem.alloc([B, V], 'float32'), mem.alloc([V], 'float32'), mem.alloc([V], 'float32')];
-    const [nllT, nT, pT, meanT, varT] = outs as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
+    const outs = [mem.alloc([B], 'float32'), mem.alloc([B, V], 'float32'), mem.alloc([B, V], 'float32'), mem.alloc([V], 'float32'), mem.alloc([V], 'float32'), mem.alloc([B], 'float32')];
+    const [nllT, nT, pT, meanT, varT, scaleT] = outs as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
     const L = mem.view(logits) as Float32Array;
     const b = mem.view(bias) as Float32Array;
     const s = shift ? (mem.view(shift) as Float32Array) : new Float32Array(V);
@@ -89,6 +89,7 @@ function decoderNllKernel(backendName: string) {
     const P = mem.view(pT) as Float32Array;
     const mean = mem.view(meanT) as Float32Array;
     const variance = mem.view(varT) as Float32Array;
+    const rowScale = mem.view(scaleT) as Float32Array;
 
     const centre = new Float64Array(V);
     const inv = new Float64Array(V);
@@ -140,8 +141,9 @@ function decoderNllKernel(backendName: string) {
         P[o + v] = e;
         total += e;
       }
-      const scale = 1 / total;
-      for (let v = 0; v < V; v++) P[o + v] = P[o + v]! * scale;
+      // P keeps exp(N − max) unnormalised: the backward pass folds 1/total into its row factor,
+      // which saves a pass over [B, V] here.
+      rowScale[r] = 1 / total;
       nll[r] = max + Math.log(total); // logsumexp for now; the x-weighted part follows
     }
     // nll[b] = Σ_v x[b,v]·(lse_b − N[b,v])
@@ -183,7 +185,7 @@ function expNonPositive(x: number): number {
 
 /**
  * Backward of `decoderNllKernel`: dlogits from dnll.
- * G[b,v] = dnll[b]·(n_b·P[b,v] − x[b,v]) is the gradient at N (n_b = Σ_v x[b,v]); through the
+ * G[b,v] = dnll[b]·(n_b·P[b,v] − x[b,v]), P = E·rowScale, is the gradient at N (n_b = Σ_v x[b,v]); through the
  * batch norm, dlogits[b,v] = inv[v]·(G[b,v] − mean_b G[·,v] − N̂[b,v]·mean_b(G[·,v]·N̂[·,v])),
  * N̂ = N − shift. Free (non-live) columns get zero.
  */
@@ -191,13 +193,14 @@ function decoderNllGradKernel(backendName: string) {
   return ({ inputs, backend, attrs }: { inputs: Record<string, tf.TensorInfo>; backend: unknown; attrs: unknown }): tf.TensorInfo => {
     const { batchNorm, epsilon, live } = attrs as unknown as DecoderAttrs;
     const mem = memoryOf(backendName, backend);
-    const { dy, n: nT, p: pT, variance: varT, shift } = inputs as Record<string, tf.TensorInfo>;
+    const { dy, n: nT, p: pT, variance: varT, scale: scaleT, shift } = inputs as Record<string, tf.TensorInfo>;
     const [B, V] = nT!.shape as [number, number];
     const outT = mem.alloc([B, V], 'float32');
     const G = mem.view(outT) as Float32Array;
     const d = mem.view(dy!) as Float32Array;
     const N = mem.view(nT!) as Float32Array;
     const P = mem.view(pT!) as Float32Array;
+    const rowScale = mem.view(scaleT!) as Float32Array;
     const variance = mem.view(varT!) as Float32Array;
     const s = shift ? (mem.view(shift) as Float32Array) : new Float32Array(V);
     const xs = bowView(mem, inputs, B, V);
@@ -211,7 +214,7 @@ function decoderNllGradKernel(backendName: string) {
     const g2 = new Float64Array(V);
     for (let r = 0; r < B; r++) {
       const o = r * V;
-      const k = d[r]! * rowTotal[r]!;
+      const k = d[r]! * rowTotal[r]! * rowScale[r]!;
       for (let v = 0; v < V; v++) {
         const g = k * P[o + v]!;
         G[o + v] = g;
@@ -566,14 +569,14 @@ export function decoderNll(
   let variance: tf.Tensor1D | undefined;
   const words = { ...bowInputs(x), ...(shift ? { shift } : {}), ...(running ? { runMean: running.mean, runVar: running.variance } : {}) };
   const op = tf.customGrad(((l: tf.Tensor2D, save: tf.GradSaveFunc) => {
-    const [nll, n, p, m, v] = tf.engine().runKernel(DECODER_NLL, { logits: l, bias, ...words } as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    const [nll, n, p, m, v, scale] = tf.engine().runKernel(DECODER_NLL, { logits: l, bias, ...words } as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
     mean = tf.keep(m as tf.Tensor1D);
     variance = tf.keep(v as tf.Tensor1D);
-    save([n!, p!, v!]);
+    save([n!, p!, v!, scale!]);
     return {
       value: nll!,
-      gradFunc: (dy: tf.Tensor, [sn, sp, sv]: tf.Tensor[]) =>
-        tf.engine().runKernel(DECODER_NLL_GRAD, { dy, n: sn!, p: sp!, variance: sv!, ...words } as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, [sn, sp, sv, sc]: tf.Tensor[]) =>
+        tf.engine().runKernel(DECODER_NLL_GRAD, { dy, n: sn!, p: sp!, variance: sv!, scale: sc!, ...words } as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor,
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (l: tf.Tensor2D) => tf.Tensor1D;
   const nll = op(logits);
