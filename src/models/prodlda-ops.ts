@@ -13,6 +13,7 @@
  * is false and the model keeps its tf-op formulation, which computes the same function.
  */
 import * as tf from '@tensorflow/tfjs';
+import { CorpusflowError } from '../errors.js';
 
 const DECODER_NLL = 'CorpusflowDecoderNll';
 const DECODER_NLL_GRAD = 'CorpusflowDecoderNllGrad';
@@ -23,6 +24,18 @@ const LATENT_GRAD = 'CorpusflowProdLDALatentGrad';
 const BACKENDS = ['wasm', 'cpu'] as const;
 
 type Values = Float32Array | Int32Array;
+
+/** What tfjs passes a kernel function. */
+interface KernelArgs {
+  inputs: Record<string, tf.TensorInfo>;
+  backend: unknown;
+  attrs: unknown;
+}
+
+/** A batch that does not fit the kernel (a bug upstream of the model, not bad input): names the batch field. */
+function badBatch(field: string, reason: string): CorpusflowError {
+  return new CorpusflowError('INVALID_OPTION', `ProdLDA batch: ${reason}`, { position: { field: `batch.${field}` } });
+}
 
 /** Backend memory access, the same whether the data lives on the wasm heap or in JS arrays. */
 interface Memory {
@@ -74,7 +87,7 @@ interface DecoderAttrs {
  * pass: softmax P = E / ΣE), and the batch mean and biased variance [V] (for the running statistics).
  */
 function decoderNllKernel(backendName: string) {
-  return ({ inputs, backend, attrs }: { inputs: Record<string, tf.TensorInfo>; backend: unknown; attrs: unknown }): tf.TensorInfo[] => {
+  return ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] => {
     const { batchNorm, epsilon, live } = attrs as unknown as DecoderAttrs;
     const mem = memoryOf(backendName, backend);
     const { logits, bias, shift } = inputs as { logits: tf.TensorInfo; bias: tf.TensorInfo; shift?: tf.TensorInfo };
@@ -190,7 +203,7 @@ function expNonPositive(x: number): number {
  * N̂ = N − shift. Free (non-live) columns get zero.
  */
 function decoderNllGradKernel(backendName: string) {
-  return ({ inputs, backend, attrs }: { inputs: Record<string, tf.TensorInfo>; backend: unknown; attrs: unknown }): tf.TensorInfo => {
+  return ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo => {
     const { batchNorm, epsilon, live } = attrs as unknown as DecoderAttrs;
     const mem = memoryOf(backendName, backend);
     const { dy, n: nT, p: pT, variance: varT, scale: scaleT, shift } = inputs as Record<string, tf.TensorInfo>;
@@ -254,14 +267,14 @@ type WordsView = { kind: 'sparse'; ids: Int32Array; rows: Int32Array; counts: Fl
 
 function bowView(mem: Memory, inputs: Record<string, tf.TensorInfo>, B: number, V: number): WordsView {
   if (inputs.dense) {
-    if (inputs.dense.shape[0] !== B || inputs.dense.shape[1] !== V) throw new Error(`decoder: dense batch of shape [${inputs.dense.shape}] for logits [${B}, ${V}]`);
+    if (inputs.dense.shape[0] !== B || inputs.dense.shape[1] !== V) throw badBatch('x', `a dense batch of shape [${inputs.dense.shape}] for logits [${B}, ${V}]`);
     return { kind: 'dense', x: mem.view(inputs.dense) as Float32Array, V };
   }
   const ids = mem.view(inputs.ids!) as Int32Array;
   const rows = mem.view(inputs.rows!) as Int32Array;
   for (let i = 0; i < ids.length; i++) {
     if (!(ids[i]! >= 0 && ids[i]! < V && rows[i]! >= 0 && rows[i]! < B)) {
-      throw new Error(`decoder: word ${i} (id ${ids[i]}, row ${rows[i]}) outside a [${B}, ${V}] batch`);
+      throw badBatch('ids', `word ${i} of the batch (id ${ids[i]}, row ${rows[i]}) is outside its [${B}, ${V}] shape`);
     }
   }
   return { kind: 'sparse', ids, rows, counts: mem.view(inputs.counts!) as Float32Array };
@@ -280,7 +293,7 @@ function forEachWord(xs: WordsView, f: (r: number, v: number, c: number) => void
 
 /** h[rows[i], :] += counts[i] · W[ids[i], :], starting from the bias: a sparse [B, V] × [V, H] product. */
 function sparseLinearKernel(backendName: string) {
-  return ({ inputs, backend, attrs }: { inputs: Record<string, tf.TensorInfo>; backend: unknown; attrs: unknown }): tf.TensorInfo => {
+  return ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo => {
     const { size } = attrs as unknown as { size: number };
     const mem = memoryOf(backendName, backend);
     const { kernel, bias, ids: idsT, rows: rowsT, counts: countsT } = inputs as Record<string, tf.TensorInfo>;
@@ -296,7 +309,7 @@ function sparseLinearKernel(backendName: string) {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       const row = rows[i]!;
-      if (!(id >= 0 && id < V && row >= 0 && row < size)) throw new Error(`sparse linear: word ${i} (id ${id}, row ${row}) outside [${size}, ${V}]`);
+      if (!(id >= 0 && id < V && row >= 0 && row < size)) throw badBatch('ids', `word ${i} of the batch (id ${id}, row ${row}) is outside its [${size}, ${V}] shape`);
       axpy(out, row * H, W, id * H, H, counts[i]!);
     }
     return outT;
@@ -305,7 +318,7 @@ function sparseLinearKernel(backendName: string) {
 
 /** Gradients of `sparseLinearKernel`: dW[ids[i], :] += counts[i] · dh[rows[i], :] (dense, zero elsewhere) and dbias = Σ_rows dh. */
 function sparseLinearGradKernel(backendName: string) {
-  return ({ inputs, backend, attrs }: { inputs: Record<string, tf.TensorInfo>; backend: unknown; attrs: unknown }): tf.TensorInfo[] => {
+  return ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] => {
     const mem = memoryOf(backendName, backend);
     const { vocab } = attrs as unknown as { vocab: number };
     const { dy, ids: idsT, rows: rowsT, counts: countsT } = inputs as Record<string, tf.TensorInfo>;
@@ -346,7 +359,6 @@ function latentForward(
   muShift: Float32Array | null,
   lvShift: Float32Array | null,
   eps: Float32Array,
-  mask: Float32Array,
 ) {
   const stats = (x: Float32Array, shift: Float32Array | null) => {
     const mean = new Float64Array(K);
@@ -400,7 +412,6 @@ function latentForward(
     }
     kl[r] = 0.5 * (sum - K);
   }
-  void mask;
   return { mu, lv, sigma, soft, kl };
 }
 
@@ -411,14 +422,14 @@ function latentForward(
  * batch means and biased variances of both heads [4, K] for the running statistics.
  */
 function latentKernel(backendName: string) {
-  return ({ inputs, backend, attrs }: { inputs: Record<string, tf.TensorInfo>; backend: unknown; attrs: unknown }): tf.TensorInfo[] => {
+  return ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] => {
     const a = attrs as unknown as LatentAttrs;
     const mem = memoryOf(backendName, backend);
     const [B, K] = inputs.muRaw!.shape as [number, number];
     const outT = mem.alloc([B, K + 1], 'float32');
     const statsT = mem.alloc([4, K], 'float32');
     const v = (name: string) => (inputs[name] ? (mem.view(inputs[name]!) as Float32Array) : null);
-    const f = latentForward(B, K, a, v('muRaw')!, v('lvRaw')!, v('muShift'), v('lvShift'), v('eps')!, v('mask')!);
+    const f = latentForward(B, K, a, v('muRaw')!, v('lvRaw')!, v('muShift'), v('lvShift'), v('eps')!);
     const out = mem.view(outT) as Float32Array;
     const mask = v('mask')!;
     for (let r = 0; r < B; r++) {
@@ -441,7 +452,7 @@ function latentKernel(backendName: string) {
  * dx = inv·(dy − mean(dy) − x̂·mean(dy·x̂)), dshift = Σ_b dy.
  */
 function latentGradKernel(backendName: string) {
-  return ({ inputs, backend, attrs }: { inputs: Record<string, tf.TensorInfo>; backend: unknown; attrs: unknown }): tf.TensorInfo[] => {
+  return ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] => {
     const a = attrs as unknown as LatentAttrs;
     const mem = memoryOf(backendName, backend);
     const [B, K] = inputs.muRaw!.shape as [number, number];
@@ -450,7 +461,7 @@ function latentGradKernel(backendName: string) {
     const eps = v('eps')!;
     const mask = v('mask')!;
     const dy = v('dy')!;
-    const f = latentForward(B, K, a, v('muRaw')!, v('lvRaw')!, v('muShift'), v('lvShift'), eps, mask);
+    const f = latentForward(B, K, a, v('muRaw')!, v('lvRaw')!, v('muShift'), v('lvShift'), eps);
     const dmu = new Float64Array(B * K);
     const dlv = new Float64Array(B * K);
     for (let r = 0; r < B; r++) {

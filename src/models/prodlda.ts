@@ -248,35 +248,20 @@ export class ProdLDA implements TrainableModel<BowBatch> {
     return tf.tidy(() => {
       const x = this.denseInput(batch);
       const { mu, logvar } = this.encode(batch, x, training);
-      const K = this.options.topics;
-      const variance = tf.exp(logvar);
       let z = mu;
-      if (training) z = tf.add(mu, tf.mul(tf.sqrt(variance), tf.randomNormal(mu.shape, 0, 1, 'float32', this.nextSeed())));
+      if (training) z = tf.add(mu, tf.mul(tf.exp(tf.mul(logvar, 0.5)), tf.randomNormal(mu.shape, 0, 1, 'float32', this.nextSeed())));
       let theta = tf.softmax(z) as tf.Tensor2D;
       if (training && this.options.dropout > 0) theta = tf.dropout(theta, this.options.dropout, undefined, this.nextSeed()) as tf.Tensor2D;
       const logp = tf.logSoftmax(this.decode(theta, training));
       const nll = tf.neg(tf.sum(tf.mul(x, logp), 1));
-      const kl = tf.mul(
-        0.5,
-        tf.sub(
-          tf.sum(
-            tf.add(
-              tf.add(tf.div(variance, this.priorVar), tf.div(tf.square(tf.sub(mu, this.priorMean)), this.priorVar)),
-              tf.sub(this.priorLogVar, logvar),
-            ),
-            1,
-          ),
-          K,
-        ),
-      );
-      return tf.mean(tf.add(nll, kl)) as tf.Scalar;
+      return tf.mean(tf.add(nll, this.klDivergence(mu, logvar))) as tf.Scalar;
     });
   }
 
   /** The training loss through the fused kernels: encoder, latent layer, decoder + reconstruction. */
   private lossFused(batch: BowBatch): tf.Scalar {
     return tf.tidy(() => {
-      const x = batch.kind === 'sparse' && this.encoderInputFor(batch) === 'sparse' ? null : this.denseInput(batch);
+      const x = this.fusedDenseInput(batch);
       const { muRaw, lvRaw } = this.heads(batch, x, true);
       const shape = muRaw.shape;
       const eps = tf.randomNormal(shape, 0, 1, 'float32', this.nextSeed());
@@ -296,7 +281,7 @@ export class ProdLDA implements TrainableModel<BowBatch> {
         updateRunningFrom(logvarBn, s.subarray(2 * K, 3 * K), s.subarray(3 * K, 4 * K), shape[0]);
       }
       stats.dispose();
-      const nll = this.decodeNllFused(theta, batch, x);
+      const nll = this.decodeNllFused(theta, batch, x, true);
       return tf.mean(tf.add(nll, kl)) as tf.Scalar;
     });
   }
@@ -304,22 +289,10 @@ export class ProdLDA implements TrainableModel<BowBatch> {
   /** The evaluation loss (running batch-norm statistics, no sampling or dropout) with the fused decoder. */
   private lossEvalFused(batch: BowBatch): tf.Scalar {
     return tf.tidy(() => {
-      const x = batch.kind === 'sparse' && this.encoderInputFor(batch) === 'sparse' ? null : this.denseInput(batch);
+      const x = this.fusedDenseInput(batch);
       const { mu, logvar } = this.encode(batch, x, false);
-      const theta = tf.softmax(mu) as tf.Tensor2D;
-      const logits = matMul(theta, this.decoderKernel);
-      const words = batch.kind === 'sparse' && !x ? { ids: batch.ids, rows: batch.rows, counts: batch.counts } : { dense: x ?? this.denseInput(batch) };
-      const bn = this.decoderBn;
-      const out = decoderNll(
-        logits,
-        this.decoderBias as tf.Tensor as tf.Tensor1D,
-        bn ? (bn.beta as tf.Tensor as tf.Tensor1D) : null,
-        words,
-        { batchNorm: bn !== undefined, epsilon: BN_EPSILON, live: this.live.every((l) => l === 1) ? null : this.live },
-        bn ? { mean: bn.runningMean as tf.Tensor as tf.Tensor1D, variance: bn.runningVar as tf.Tensor as tf.Tensor1D } : undefined,
-      );
-      tf.dispose([out.mean, out.variance]);
-      return tf.mean(tf.add(out.nll, this.klDivergence(mu, logvar))) as tf.Scalar;
+      const nll = this.decodeNllFused(tf.softmax(mu) as tf.Tensor2D, batch, x, false);
+      return tf.mean(tf.add(nll, this.klDivergence(mu, logvar))) as tf.Scalar;
     });
   }
 
@@ -335,17 +308,29 @@ export class ProdLDA implements TrainableModel<BowBatch> {
     ) as tf.Tensor1D;
   }
 
-  /** Decoder, batch norm (training statistics, running averages updated), log-softmax and −Σ x·log p in one fused op. */
-  private decodeNllFused(theta: tf.Tensor2D, batch: BowBatch, x: tf.Tensor2D | null): tf.Tensor1D {
+  /** The dense [batch, capacity] input the fused path needs, or null when it reads the sparse triplets throughout. */
+  private fusedDenseInput(batch: BowBatch): tf.Tensor2D | null {
+    return batch.kind === 'sparse' && this.encoderInputFor(batch) === 'sparse' ? null : this.denseInput(batch);
+  }
+
+  /**
+   * Decoder, batch norm, log-softmax and −Σ x·log p in one fused op. Training normalises with the
+   * batch's statistics and updates the running averages; evaluation normalises with the running ones.
+   */
+  private decodeNllFused(theta: tf.Tensor2D, batch: BowBatch, x: tf.Tensor2D | null, training: boolean): tf.Tensor1D {
     const logits = matMul(theta, this.decoderKernel);
-    const words = batch.kind === 'sparse' && batch.vocabSize <= this.options.capacity && !x ? { ids: batch.ids, rows: batch.rows, counts: batch.counts } : { dense: x ?? this.denseInput(batch) };
+    const words = batch.kind === 'sparse' && !x ? { ids: batch.ids, rows: batch.rows, counts: batch.counts } : { dense: x ?? this.denseInput(batch) };
     const bn = this.decoderBn;
-    const { nll, mean, variance } = decoderNll(logits, this.decoderBias as tf.Tensor as tf.Tensor1D, bn ? (bn.beta as tf.Tensor as tf.Tensor1D) : null, words, {
-      batchNorm: bn !== undefined,
-      epsilon: BN_EPSILON,
-      live: this.live.every((l) => l === 1) ? null : this.live,
-    });
-    if (bn) updateRunningFrom(bn, mean.dataSync() as Float32Array, variance.dataSync() as Float32Array, theta.shape[0]);
+    const running = bn && !training ? { mean: bn.runningMean as tf.Tensor as tf.Tensor1D, variance: bn.runningVar as tf.Tensor as tf.Tensor1D } : undefined;
+    const { nll, mean, variance } = decoderNll(
+      logits,
+      this.decoderBias as tf.Tensor as tf.Tensor1D,
+      bn ? (bn.beta as tf.Tensor as tf.Tensor1D) : null,
+      words,
+      { batchNorm: bn !== undefined, epsilon: BN_EPSILON, live: this.live.every((l) => l === 1) ? null : this.live },
+      running,
+    );
+    if (bn && training) updateRunningFrom(bn, mean.dataSync() as Float32Array, variance.dataSync() as Float32Array, theta.shape[0]);
     tf.dispose([mean, variance]);
     return nll;
   }
