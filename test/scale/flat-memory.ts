@@ -30,10 +30,12 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 const GENERATE = path.join(root, 'bench', 'generate.mjs');
 const PRELOAD = path.join(fixtures, 'scale', 'live-memory.mjs');
 /**
- * Allowed growth of the live memory from the small corpus to the large one, MB. Measured at 31b7a56:
- * +1.6 MB (29.7 -> 31.3) with the 1,000 shuffle buffer; +10.5 MB (40.2) with the control's 20,000.
+ * Allowed growth of the live memory from the small corpus to the large one, MB. Measured: +0.5, +1.4,
+ * +1.6 and once +3.1 MB with the 1,000 shuffle buffer (the max over samples catches transient read and
+ * evaluation buffers, and the longer run takes more samples); +10.5 MB with the control's 20,000, which
+ * must stay above the bound so the test can fail.
  */
-const TOLERANCE_MB = 3;
+const TOLERANCE_MB = 5;
 /** The bar for the 2 GB run; these runs peak near 150 MB. */
 const MAX_RSS_MB = 512;
 
