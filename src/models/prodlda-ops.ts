@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CorpusflowError } from '../errors.js';
+import { pointer, simdKernels, type SimdKernels } from '../backend/simd.js';
 
 const DECODER_NLL = 'CorpusflowDecoderNll';
 const DECODER_NLL_GRAD = 'CorpusflowDecoderNllGrad';
@@ -94,6 +95,11 @@ function decoderNllKernel(backendName: string) {
     const [B, V] = logits.shape as [number, number];
     const outs = [mem.alloc([B], 'float32'), mem.alloc([B, V], 'float32'), mem.alloc([B, V], 'float32'), mem.alloc([V], 'float32'), mem.alloc([V], 'float32'), mem.alloc([B], 'float32')];
     const [nllT, nT, pT, meanT, varT, scaleT] = outs as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
+    const simd = backendName === 'wasm' ? simdKernels(backend) : null;
+    if (simd) {
+      decoderNllSimd(simd, mem, inputs, attrs as unknown as DecoderAttrs, outs);
+      return outs;
+    }
     const L = mem.view(logits) as Float32Array;
     const b = mem.view(bias) as Float32Array;
     const s = shift ? (mem.view(shift) as Float32Array) : new Float32Array(V);
@@ -170,6 +176,62 @@ function decoderNllKernel(backendName: string) {
   };
 }
 
+/**
+ * `decoderNllKernel` on the wasm backend with the SIMD kernels: the [B, V] passes (column
+ * statistics, normalisation, exponentials) run in wasm SIMD over the tensors in place; the [V] and
+ * [B] bookkeeping and the sparse words stay in JavaScript.
+ */
+function decoderNllSimd(k: SimdKernels, mem: Memory, inputs: Record<string, tf.TensorInfo>, attrs: DecoderAttrs, outs: tf.TensorInfo[]): void {
+  const { batchNorm, epsilon, live } = attrs;
+  const { logits, bias, shift, runMean, runVar } = inputs as Record<string, tf.TensorInfo>;
+  const [B, V] = logits!.shape as [number, number];
+  const [nllT, nT, pT, meanT, varT, scaleT] = outs as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
+  // Scratch: row totals [B] float64, then centre, inv, shift, off [V] and row maxima [B] float32.
+  const scratch = k.malloc(8 * B + 4 * (4 * V + B));
+  try {
+    const f32 = (at: number, n: number) => new Float32Array(k.memory.buffer, scratch + 8 * B + 4 * at, n);
+    const rowTotal = new Float64Array(k.memory.buffer, scratch, B);
+    const centre = f32(0, V);
+    const inv = f32(V, V);
+    const shiftV = f32(2 * V, V);
+    const off = f32(3 * V, V);
+    const rowMax = f32(4 * V, B);
+    const L = mem.view(logits!) as Float32Array;
+    const b = mem.view(bias!) as Float32Array;
+    const mean = mem.view(meanT) as Float32Array;
+    const variance = mem.view(varT) as Float32Array;
+    if (runMean && runVar) {
+      mean.set(mem.view(runMean) as Float32Array);
+      variance.set(mem.view(runVar) as Float32Array);
+    } else {
+      k.column_stats(pointer(L), pointer(b), B, V, pointer(mean), pointer(variance));
+    }
+    for (let v = 0; v < V; v++) {
+      centre[v] = batchNorm ? mean[v]! - b[v]! : -b[v]!; // N = (L − centre)·inv + shift
+      inv[v] = batchNorm ? 1 / Math.sqrt(variance[v]! + epsilon) : 1;
+    }
+    if (shift) shiftV.set(mem.view(shift) as Float32Array);
+    else shiftV.fill(0);
+    off.set(deadOffsets(live, V));
+    const N = mem.view(nT) as Float32Array;
+    const P = mem.view(pT) as Float32Array;
+    k.softmax_rows(pointer(L), pointer(centre), pointer(inv), pointer(shiftV), pointer(off), B, V, pointer(N), pointer(P), pointer(rowMax), pointer(rowTotal));
+    const rowScale = mem.view(scaleT) as Float32Array;
+    const nll = mem.view(nllT) as Float32Array;
+    const lse = new Float64Array(B);
+    for (let r = 0; r < B; r++) {
+      rowScale[r] = 1 / rowTotal[r]!;
+      lse[r] = rowMax[r]! + Math.log(rowTotal[r]!);
+    }
+    nll.fill(0);
+    forEachWord(bowView(mem, inputs, B, V), (r, v, c) => {
+      nll[r] = nll[r]! + c * (lse[r]! - N[r * V + v]!);
+    });
+  } finally {
+    k.free(scratch);
+  }
+}
+
 /** 0 for live rows, −∞ for free ones. */
 function deadOffsets(live: Uint8Array | null, V: number): Float32Array {
   if (!live) return new Float32Array(V);
@@ -209,6 +271,11 @@ function decoderNllGradKernel(backendName: string) {
     const { dy, n: nT, p: pT, variance: varT, scale: scaleT, shift } = inputs as Record<string, tf.TensorInfo>;
     const [B, V] = nT!.shape as [number, number];
     const outT = mem.alloc([B, V], 'float32');
+    const simd = backendName === 'wasm' ? simdKernels(backend) : null;
+    if (simd) {
+      decoderNllGradSimd(simd, mem, inputs, attrs as unknown as DecoderAttrs, outT);
+      return outT;
+    }
     const G = mem.view(outT) as Float32Array;
     const d = mem.view(dy!) as Float32Array;
     const N = mem.view(nT!) as Float32Array;
@@ -263,6 +330,62 @@ function decoderNllGradKernel(backendName: string) {
   };
 }
 
+/** `decoderNllGradKernel` with the SIMD kernels for the [B, V] passes. */
+function decoderNllGradSimd(k: SimdKernels, mem: Memory, inputs: Record<string, tf.TensorInfo>, attrs: DecoderAttrs, outT: tf.TensorInfo): void {
+  const { batchNorm, epsilon, live } = attrs;
+  const { dy, n: nT, p: pT, variance: varT, scale: scaleT, shift } = inputs as Record<string, tf.TensorInfo>;
+  const [B, V] = nT!.shape as [number, number];
+  // Scratch float32: row factors [B], then g1, g2, inv, shift [V].
+  const scratch = k.malloc(4 * (B + 4 * V));
+  try {
+    const f32 = (at: number, n: number) => new Float32Array(k.memory.buffer, scratch + 4 * at, n);
+    const rowK = f32(0, B);
+    const g1 = f32(B, V);
+    const g2 = f32(B + V, V);
+    const inv = f32(B + 2 * V, V);
+    const s = f32(B + 3 * V, V);
+    const G = mem.view(outT) as Float32Array;
+    const d = mem.view(dy!) as Float32Array;
+    const N = mem.view(nT!) as Float32Array;
+    const P = mem.view(pT!) as Float32Array;
+    const rowScale = mem.view(scaleT!) as Float32Array;
+    const variance = mem.view(varT!) as Float32Array;
+    if (shift) s.set(mem.view(shift) as Float32Array);
+    else s.fill(0);
+    const xs = bowView(mem, inputs, B, V);
+    const rowTotal = new Float64Array(B);
+    forEachWord(xs, (r, _v, c) => {
+      rowTotal[r] += c;
+    });
+    for (let r = 0; r < B; r++) rowK[r] = d[r]! * rowTotal[r]! * rowScale[r]!;
+    g1.fill(0);
+    g2.fill(0);
+    k.softmax_grad(pointer(P), pointer(N), pointer(s), pointer(rowK), B, V, pointer(G), pointer(g1), pointer(g2));
+    forEachWord(xs, (r, v, c) => {
+      const g = d[r]! * c;
+      G[r * V + v] = G[r * V + v]! - g;
+      g1[v] = g1[v]! - g;
+      g2[v] = g2[v]! - g * (N[r * V + v]! - s[v]!);
+    });
+    if (batchNorm) {
+      for (let v = 0; v < V; v++) {
+        inv[v] = 1 / Math.sqrt(variance[v]! + epsilon);
+        g1[v] = g1[v]! / B;
+        g2[v] = g2[v]! / B;
+      }
+      k.batchnorm_grad(pointer(G), pointer(N), pointer(s), pointer(inv), pointer(g1), pointer(g2), B, V);
+    }
+    if (live) {
+      for (let v = 0; v < V; v++) {
+        if (live[v] === 1) continue;
+        for (let r = 0; r < B; r++) G[r * V + v] = 0;
+      }
+    }
+  } finally {
+    k.free(scratch);
+  }
+}
+
 type WordsView = { kind: 'sparse'; ids: Int32Array; rows: Int32Array; counts: Float32Array } | { kind: 'dense'; x: Float32Array; V: number };
 
 function bowView(mem: Memory, inputs: Record<string, tf.TensorInfo>, B: number, V: number): WordsView {
@@ -305,13 +428,18 @@ function sparseLinearKernel(backendName: string) {
     const ids = mem.view(idsT!) as Int32Array;
     const rows = mem.view(rowsT!) as Int32Array;
     const counts = mem.view(countsT!) as Float32Array;
-    for (let r = 0; r < size; r++) out.set(bv, r * H);
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       const row = rows[i]!;
       if (!(id >= 0 && id < V && row >= 0 && row < size)) throw badBatch('ids', `word ${i} of the batch (id ${id}, row ${row}) is outside its [${size}, ${V}] shape`);
-      axpy(out, row * H, W, id * H, H, counts[i]!);
     }
+    const simd = backendName === 'wasm' ? simdKernels(backend) : null;
+    if (simd) {
+      simd.sparse_linear(pointer(out), pointer(W), pointer(bv), pointer(ids), pointer(rows), pointer(counts), ids.length, size, H);
+      return outT;
+    }
+    for (let r = 0; r < size; r++) out.set(bv, r * H);
+    for (let i = 0; i < ids.length; i++) axpy(out, rows[i]! * H, W, ids[i]! * H, H, counts[i]!);
     return outT;
   };
 }
@@ -332,6 +460,11 @@ function sparseLinearGradKernel(backendName: string) {
     const ids = mem.view(idsT!) as Int32Array;
     const rows = mem.view(rowsT!) as Int32Array;
     const counts = mem.view(countsT!) as Float32Array;
+    const simd = backendName === 'wasm' ? simdKernels(backend) : null;
+    if (simd) {
+      simd.sparse_linear_grad(pointer(dW), pointer(db), pointer(d), pointer(ids), pointer(rows), pointer(counts), ids.length, B, V, H);
+      return [dwT, dbT];
+    }
     dW.fill(0);
     db.fill(0);
     for (let r = 0; r < B; r++) for (let j = 0; j < H; j++) db[j] = db[j]! + d[r * H + j]!;

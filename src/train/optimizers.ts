@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { invalidOption } from '../errors.js';
+import { pointer, simdKernels } from '../backend/simd.js';
 
 /** Options of Adam (Kingma & Ba 2015), PyTorch defaults except where the model says otherwise. */
 export interface AdamOptions {
@@ -219,6 +220,12 @@ function adamInPlace(v: tf.Variable, g: tf.Tensor, m: tf.Variable, s: tf.Variabl
   const mv = wasmView(m, true)!;
   const sv = wasmView(s, true)!;
   const gv = wasmView(g, false)!;
+  const simd = simdKernels(tf.backend());
+  if (simd) {
+    simd.adam(pointer(out), pointer(vv), pointer(gv), pointer(mv), pointer(sv), vv.length, beta1, 1 - beta1, beta2, 1 - beta2, epsilon, sqrtBc2, stepSize);
+    v.assign(fresh);
+    return true;
+  }
   const ob1 = 1 - beta1;
   const ob2 = 1 - beta2;
   for (let i = 0; i < vv.length; i++) {

@@ -1,0 +1,232 @@
+/*
+ * corpusflow's SIMD kernels: the element-wise passes of ProdLDA's training step and Adam, in
+ * WebAssembly SIMD (128-bit, four float32 lanes).
+ *
+ * They run inside tfjs's own wasm memory: the module imports it, and every pointer below is a
+ * byte offset into it (a tensor's data or scratch from tfjs's malloc). So no data is copied in or
+ * out. That sharing puts two rules on this file, which the build script checks:
+ *   - no static data (it would be written over tfjs's heap): constants are literals;
+ *   - no stack (the module's stack would also live in tfjs's memory): the module is linked with a
+ *     zero-sized stack at address 0, so a function that spilled to the stack would trap instead of
+ *     corrupting memory. Keep functions to scalars and pointers.
+ *
+ * Build: src/backend/simd/build.sh (clang 14 + wasm-ld from Debian's clang and lld), which writes
+ * the binary as base64 into src/backend/simd/kernels-wasm.ts. The TypeScript side is
+ * src/backend/simd.ts; the plain-JavaScript kernels in src/models/prodlda-ops.ts compute the same
+ * functions and are the reference in tests.
+ */
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+#define SPLAT(x) wasm_f32x4_splat(x)
+
+/* e^x for x <= 0 in four lanes; 0 below -87 (under float32's normal range) and for -inf.
+ * e^x = 2^k * e^y with k = round(x / ln 2), y = x - k ln 2 (ln 2 split in two parts so that y is
+ * exact), e^y by its degree-6 Taylor polynomial on |y| <= ln2/2: relative error < 2e-7. */
+static inline v128_t exp_nonpositive(v128_t x) {
+  v128_t keep = wasm_f32x4_gt(x, SPLAT(-87.0f));
+  v128_t xc = wasm_f32x4_max(x, SPLAT(-87.0f));
+  v128_t k = wasm_f32x4_nearest(wasm_f32x4_mul(xc, SPLAT(1.44269504088896341f)));
+  v128_t y = wasm_f32x4_sub(xc, wasm_f32x4_mul(k, SPLAT(0.693359375f)));
+  y = wasm_f32x4_add(y, wasm_f32x4_mul(k, SPLAT(2.12194440e-4f)));
+  v128_t p = SPLAT(1.0f / 720.0f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, y), SPLAT(1.0f / 120.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, y), SPLAT(1.0f / 24.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, y), SPLAT(1.0f / 6.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, y), SPLAT(0.5f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, y), SPLAT(1.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, y), SPLAT(1.0f));
+  v128_t scale = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(k), wasm_i32x4_splat(127)), 23);
+  return wasm_v128_and(wasm_f32x4_mul(p, scale), keep);
+}
+
+/* The same for one value (tails shorter than four lanes). */
+static inline float exp_nonpositive1(float x) {
+  return wasm_f32x4_extract_lane(exp_nonpositive(SPLAT(x)), 0);
+}
+
+/* Sum of the four lanes, in double. */
+static inline double lanes_sum(v128_t v) {
+  return (double)wasm_f32x4_extract_lane(v, 0) + (double)wasm_f32x4_extract_lane(v, 1) +
+         (double)wasm_f32x4_extract_lane(v, 2) + (double)wasm_f32x4_extract_lane(v, 3);
+}
+
+/* Column mean and biased variance of X = L + bias over the B rows of L [B, V], two passes (the
+ * second over centred values: no cancellation). */
+EXPORT(column_stats)
+void column_stats(const float *L, const float *bias, int B, int V, float *mean, float *var) {
+  int v4 = V & ~3;
+  for (int v = 0; v < V; v++) { mean[v] = 0.0f; var[v] = 0.0f; }
+  for (int r = 0; r < B; r++) {
+    const float *row = L + (long)r * V;
+    int v = 0;
+    for (; v < v4; v += 4)
+      wasm_v128_store(mean + v, wasm_f32x4_add(wasm_v128_load(mean + v), wasm_f32x4_add(wasm_v128_load(row + v), wasm_v128_load(bias + v))));
+    for (; v < V; v++) mean[v] += row[v] + bias[v];
+  }
+  float invB = 1.0f / (float)B;
+  for (int v = 0; v < V; v++) mean[v] *= invB;
+  for (int r = 0; r < B; r++) {
+    const float *row = L + (long)r * V;
+    int v = 0;
+    for (; v < v4; v += 4) {
+      v128_t d = wasm_f32x4_sub(wasm_f32x4_add(wasm_v128_load(row + v), wasm_v128_load(bias + v)), wasm_v128_load(mean + v));
+      wasm_v128_store(var + v, wasm_f32x4_add(wasm_v128_load(var + v), wasm_f32x4_mul(d, d)));
+    }
+    for (; v < V; v++) { float d = row[v] + bias[v] - mean[v]; var[v] += d * d; }
+  }
+  for (int v = 0; v < V; v++) var[v] *= invB;
+}
+
+/* Per row r of L [B, V]: N = (L - centre) * inv + shift; with m = max_v (N + off),
+ * P = exp(N + off - m) (unnormalised), rowMax[r] = m and rowTotal[r] = sum_v P.
+ * off is 0 for live vocabulary rows and -inf for free ones. */
+EXPORT(softmax_rows)
+void softmax_rows(const float *L, const float *centre, const float *inv, const float *shift, const float *off,
+                  int B, int V, float *N, float *P, float *rowMax, double *rowTotal) {
+  int v4 = V & ~3;
+  for (int r = 0; r < B; r++) {
+    const float *l = L + (long)r * V;
+    float *n = N + (long)r * V;
+    float *p = P + (long)r * V;
+    v128_t vmax = SPLAT(-__builtin_inff());
+    float max = -__builtin_inff();
+    int v = 0;
+    for (; v < v4; v += 4) {
+      v128_t x = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(l + v), wasm_v128_load(centre + v)), wasm_v128_load(inv + v)), wasm_v128_load(shift + v));
+      wasm_v128_store(n + v, x);
+      vmax = wasm_f32x4_pmax(vmax, wasm_f32x4_add(x, wasm_v128_load(off + v)));
+    }
+    for (; v < V; v++) {
+      float x = (l[v] - centre[v]) * inv[v] + shift[v];
+      n[v] = x;
+      float m = x + off[v];
+      if (m > max) max = m;
+    }
+    for (int i = 0; i < 4; i++) {
+      float m = wasm_f32x4_extract_lane(vmax, 0);
+      if (m > max) max = m;
+      vmax = wasm_i32x4_shuffle(vmax, vmax, 1, 2, 3, 0);
+    }
+    v128_t vm = SPLAT(max);
+    v128_t total = SPLAT(0.0f);
+    double tail = 0.0;
+    v = 0;
+    for (; v < v4; v += 4) {
+      v128_t e = exp_nonpositive(wasm_f32x4_sub(wasm_f32x4_add(wasm_v128_load(n + v), wasm_v128_load(off + v)), vm));
+      wasm_v128_store(p + v, e);
+      total = wasm_f32x4_add(total, e);
+    }
+    for (; v < V; v++) {
+      float e = exp_nonpositive1(n[v] + off[v] - max);
+      p[v] = e;
+      tail += e;
+    }
+    rowMax[r] = max;
+    rowTotal[r] = lanes_sum(total) + tail;
+  }
+}
+
+/* Dense part of the decoder gradient: G = k_r * P for row r, and the column sums
+ * g1 += G, g2 += G * (N - shift). g1 and g2 are accumulated (the caller zeroes them). */
+EXPORT(softmax_grad)
+void softmax_grad(const float *P, const float *N, const float *shift, const float *rowK, int B, int V,
+                  float *G, float *g1, float *g2) {
+  int v4 = V & ~3;
+  for (int r = 0; r < B; r++) {
+    const float *p = P + (long)r * V;
+    const float *n = N + (long)r * V;
+    float *g = G + (long)r * V;
+    float k = rowK[r];
+    v128_t vk = SPLAT(k);
+    int v = 0;
+    for (; v < v4; v += 4) {
+      v128_t x = wasm_f32x4_mul(vk, wasm_v128_load(p + v));
+      wasm_v128_store(g + v, x);
+      wasm_v128_store(g1 + v, wasm_f32x4_add(wasm_v128_load(g1 + v), x));
+      v128_t h = wasm_f32x4_sub(wasm_v128_load(n + v), wasm_v128_load(shift + v));
+      wasm_v128_store(g2 + v, wasm_f32x4_add(wasm_v128_load(g2 + v), wasm_f32x4_mul(x, h)));
+    }
+    for (; v < V; v++) {
+      float x = k * p[v];
+      g[v] = x;
+      g1[v] += x;
+      g2[v] += x * (n[v] - shift[v]);
+    }
+  }
+}
+
+/* Through the batch norm, in place: G = inv * (G - m1 - (N - shift) * m2), where m1 and m2 are
+ * the column means of G and of G * (N - shift). */
+EXPORT(batchnorm_grad)
+void batchnorm_grad(float *G, const float *N, const float *shift, const float *inv, const float *m1, const float *m2, int B, int V) {
+  int v4 = V & ~3;
+  for (int r = 0; r < B; r++) {
+    const float *n = N + (long)r * V;
+    float *g = G + (long)r * V;
+    int v = 0;
+    for (; v < v4; v += 4) {
+      v128_t h = wasm_f32x4_sub(wasm_v128_load(n + v), wasm_v128_load(shift + v));
+      v128_t x = wasm_f32x4_sub(wasm_f32x4_sub(wasm_v128_load(g + v), wasm_v128_load(m1 + v)), wasm_f32x4_mul(h, wasm_v128_load(m2 + v)));
+      wasm_v128_store(g + v, wasm_f32x4_mul(wasm_v128_load(inv + v), x));
+    }
+    for (; v < V; v++) g[v] = inv[v] * (g[v] - m1[v] - (n[v] - shift[v]) * m2[v]);
+  }
+}
+
+/* y[0..n) += a * x[0..n) */
+static inline void axpy(float *y, const float *x, int n, float a) {
+  v128_t va = SPLAT(a);
+  int j = 0;
+  for (; j + 4 <= n; j += 4) wasm_v128_store(y + j, wasm_f32x4_add(wasm_v128_load(y + j), wasm_f32x4_mul(va, wasm_v128_load(x + j))));
+  for (; j < n; j++) y[j] += a * x[j];
+}
+
+/* h[rows[i], :] += counts[i] * W[ids[i], :] for every non-zero i, starting from the bias:
+ * out [size, H] = x W + bias for a sparse x. Indices are checked by the caller. */
+EXPORT(sparse_linear)
+void sparse_linear(float *out, const float *W, const float *bias, const int *ids, const int *rows, const float *counts,
+                   int nnz, int size, int H) {
+  for (int r = 0; r < size; r++)
+    for (int j = 0; j < H; j++) out[(long)r * H + j] = bias[j];
+  for (int i = 0; i < nnz; i++) axpy(out + (long)rows[i] * H, W + (long)ids[i] * H, H, counts[i]);
+}
+
+/* Gradients of sparse_linear: dW [V, H] = 0 except dW[ids[i], :] += counts[i] * dy[rows[i], :];
+ * db [H] = column sums of dy [B, H]. */
+EXPORT(sparse_linear_grad)
+void sparse_linear_grad(float *dW, float *db, const float *dy, const int *ids, const int *rows, const float *counts,
+                        int nnz, int B, int V, int H) {
+  __builtin_memset(dW, 0, (unsigned long)V * H * sizeof(float));
+  for (int j = 0; j < H; j++) db[j] = 0.0f;
+  for (int r = 0; r < B; r++) axpy(db, dy + (long)r * H, H, 1.0f);
+  for (int i = 0; i < nnz; i++) axpy(dW + (long)ids[i] * H, dy + (long)rows[i] * H, H, counts[i]);
+}
+
+/* One Adam step (PyTorch's rule) over n elements: m = b1 m + c1 g; s = b2 s + c2 g^2;
+ * out = w - step * m / (sqrt(s) / sqrtBc2 + eps). c1 = 1 - b1 and c2 = 1 - b2 come from the caller,
+ * computed in double and rounded once (as tfjs and PyTorch do; 1.0f - b2 in float32 differs by 1e-5).
+ * m and s in place; out may not alias w. */
+EXPORT(adam)
+void adam(float *out, const float *w, const float *g, float *m, float *s, int n,
+          float b1, float c1, float b2, float c2, float eps, float sqrtBc2, float step) {
+  v128_t vb1 = SPLAT(b1), vc1 = SPLAT(c1), vb2 = SPLAT(b2), vc2 = SPLAT(c2);
+  v128_t veps = SPLAT(eps), vbc = SPLAT(sqrtBc2), vstep = SPLAT(step);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t gi = wasm_v128_load(g + i);
+    v128_t mi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), vb1), wasm_f32x4_mul(gi, vc1));
+    v128_t si = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(s + i), vb2), wasm_f32x4_mul(wasm_f32x4_mul(gi, gi), vc2));
+    wasm_v128_store(m + i, mi);
+    wasm_v128_store(s + i, si);
+    v128_t den = wasm_f32x4_add(wasm_f32x4_div(wasm_f32x4_sqrt(si), vbc), veps);
+    wasm_v128_store(out + i, wasm_f32x4_sub(wasm_v128_load(w + i), wasm_f32x4_mul(wasm_f32x4_div(mi, den), vstep)));
+  }
+  for (; i < n; i++) {
+    float mi = m[i] * b1 + g[i] * c1;
+    float si = s[i] * b2 + g[i] * g[i] * c2;
+    m[i] = mi;
+    s[i] = si;
+    out[i] = w[i] - mi / (__builtin_sqrtf(si) / sqrtBc2 + eps) * step;
+  }
+}
