@@ -30,6 +30,9 @@ export interface SimdKernels {
   batchnorm_grad(G: number, N: number, shift: number, inv: number, m1: number, m2: number, B: number, V: number): void;
   sparse_linear(out: number, W: number, bias: number, ids: number, rows: number, counts: number, nnz: number, size: number, H: number): void;
   sparse_linear_grad(dW: number, db: number, dy: number, ids: number, rows: number, counts: number, nnz: number, B: number, V: number, H: number): void;
+  matmul(A: number, W: number, B: number, K: number, V: number, out: number): void;
+  matmul_nt(G: number, W: number, B: number, K: number, V: number, out: number): void;
+  matmul_tn(A: number, G: number, B: number, K: number, V: number, out: number): void;
   adam(out: number, w: number, g: number, m: number, s: number, n: number, b1: number, c1: number, b2: number, c2: number, eps: number, sqrtBc2: number, step: number): void;
   /** Scratch from tfjs's allocator (16-byte aligned); release with `free`. */
   malloc(bytes: number): number;

@@ -22,6 +22,8 @@ const SPARSE_LINEAR = 'CorpusflowSparseLinear';
 const SPARSE_LINEAR_GRAD = 'CorpusflowSparseLinearGrad';
 const LATENT = 'CorpusflowProdLDALatent';
 const LATENT_GRAD = 'CorpusflowProdLDALatentGrad';
+const TOPIC_MATMUL = 'CorpusflowTopicMatMul';
+const TOPIC_MATMUL_GRAD = 'CorpusflowTopicMatMulGrad';
 const BACKENDS = ['wasm', 'cpu'] as const;
 
 type Values = Float32Array | Int32Array;
@@ -649,6 +651,55 @@ function axpy(y: Float32Array, dst: number, x: Float32Array, src: number, n: num
   for (; t < dst + n; t++, f++) y[t] += a * x[f]!;
 }
 
+/** θ [B, K] · β [K, V] on the wasm backend with the SIMD kernels (registered for wasm only). */
+function topicMatMulKernel({ inputs, backend }: KernelArgs): tf.TensorInfo {
+  const k = simdKernels(backend)!;
+  const mem = memoryOf('wasm', backend);
+  const { a, w } = inputs as Record<string, tf.TensorInfo>;
+  const [B, K] = a!.shape as [number, number];
+  const V = w!.shape[1]!;
+  const outT = mem.alloc([B, V], 'float32');
+  k.matmul(pointer(mem.view(a!)), pointer(mem.view(w!)), B, K, V, pointer(mem.view(outT)));
+  return outT;
+}
+
+/** Gradients of `topicMatMulKernel`: dθ = dy · βᵀ [B, K] and dβ = θᵀ · dy [K, V]. */
+function topicMatMulGradKernel({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
+  const k = simdKernels(backend)!;
+  const mem = memoryOf('wasm', backend);
+  const { dy, a, w } = inputs as Record<string, tf.TensorInfo>;
+  const [B, K] = a!.shape as [number, number];
+  const V = w!.shape[1]!;
+  const daT = mem.alloc([B, K], 'float32');
+  const dwT = mem.alloc([K, V], 'float32');
+  const d = pointer(mem.view(dy!));
+  const ap = pointer(mem.view(a!));
+  const wp = pointer(mem.view(w!));
+  k.matmul_nt(d, wp, B, K, V, pointer(mem.view(daT)));
+  k.matmul_tn(ap, d, B, K, V, pointer(mem.view(dwT)));
+  return [daT, dwT];
+}
+
+/**
+ * The decoder's logits θ · β. On wasm with the SIMD kernels, one kernel each way that packs nothing
+ * (tfjs's XNNPACK matMul repacks β, which changes every step, and the [B, V] gradient operands on
+ * every call: more time than the products themselves at these shapes); elsewhere `tf.matMul`.
+ * @param theta document-topic mixes [B, K].
+ * @param beta topic-word weights [K, V].
+ */
+export function topicMatMul(theta: tf.Tensor2D, beta: tf.Tensor2D): tf.Tensor2D {
+  if (!enabled || tf.getBackend() !== 'wasm' || !simdKernels(tf.backend())) return tf.matMul(theta, beta);
+  registerProdLDAKernels();
+  const op = tf.customGrad(((a: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    save([a, w]);
+    return {
+      value: tf.engine().runKernel(TOPIC_MATMUL, { a, w } as unknown as tf.NamedTensorMap) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, [sa, sw]: tf.Tensor[]) => tf.engine().runKernel(TOPIC_MATMUL_GRAD, { dy, a: sa!, w: sw! } as unknown as tf.NamedTensorMap) as tf.Tensor[],
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+  return op(theta, beta);
+}
+
 let registered = false;
 let enabled = true;
 
@@ -671,6 +722,10 @@ export function registerProdLDAKernels(): void {
     add(LATENT, latentKernel(backendName));
     add(LATENT_GRAD, latentGradKernel(backendName));
     add(SPARSE_LINEAR_GRAD, sparseLinearGradKernel(backendName));
+  }
+  if (!tf.getKernel(TOPIC_MATMUL, 'wasm')) {
+    tf.registerKernel({ kernelName: TOPIC_MATMUL, backendName: 'wasm', kernelFunc: topicMatMulKernel as unknown as tf.KernelFunc });
+    tf.registerKernel({ kernelName: TOPIC_MATMUL_GRAD, backendName: 'wasm', kernelFunc: topicMatMulGradKernel as unknown as tf.KernelFunc });
   }
 }
 

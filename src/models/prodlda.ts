@@ -19,7 +19,7 @@ import type { BowBatch } from '../batch/types.js';
 import type { DocId } from '../sources/types.js';
 import type { TrainableModel } from './types.js';
 import type { Optimizer } from '../train/optimizers.js';
-import { decoderNll, fusedOpsAvailable, latent, sparseLinear } from './prodlda-ops.js';
+import { decoderNll, fusedOpsAvailable, latent, sparseLinear, topicMatMul } from './prodlda-ops.js';
 
 /** Options of `new ProdLDA(...)`; every default is the reference implementation's. */
 export interface ProdLDAOptions {
@@ -318,7 +318,7 @@ export class ProdLDA implements TrainableModel<BowBatch> {
    * batch's statistics and updates the running averages; evaluation normalises with the running ones.
    */
   private decodeNllFused(theta: tf.Tensor2D, batch: BowBatch, x: tf.Tensor2D | null, training: boolean): tf.Tensor1D {
-    const logits = matMul(theta, this.decoderKernel);
+    const logits = topicMatMul(theta, this.decoderKernel as tf.Tensor as tf.Tensor2D);
     const words = batch.kind === 'sparse' && !x ? { ids: batch.ids, rows: batch.rows, counts: batch.counts } : { dense: x ?? this.denseInput(batch) };
     const bn = this.decoderBn;
     const running = bn && !training ? { mean: bn.runningMean as tf.Tensor as tf.Tensor1D, variance: bn.runningVar as tf.Tensor as tf.Tensor1D } : undefined;
