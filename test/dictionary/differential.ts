@@ -157,3 +157,74 @@ t.test('sortTokens orders like the default sort and moves the tags along', async
   sortTokens(keys, tags, keys.length);
   t.same(keys, expected);
 });
+
+// Tokens that are special as object property names (the index behind token2id
+// is a prototype-less object): prototype names, array-index-like keys, and the
+// edge of the array-index range.
+const AWKWARD = ['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__', 'length', '0', '1', '01', '-1', '1.5', '4294967294', '4294967295', 'NaN', ''];
+
+t.test('token2id read, mutated or replaced between additions; awkward tokens; a rejected document', async (t) => {
+  let failures = 0;
+  for (let seed = 1; seed <= 60; seed++) {
+    const random = rng(1000 + seed);
+    const alphabet = ALPHABETS[seed % 2]!;
+    const pick = (docs: string[][]): string[][] => docs.map((doc) => doc.map((w) => (random() < 0.2 ? AWKWARD[Math.floor(random() * AWKWARD.length)]! : w)));
+    const [docs1, docs2, docs3, more] = [80, 30, 30, 20].map((n) => pick(randomCorpus(random, alphabet, 1 + Math.floor(random() * n))));
+    const d = new Dictionary(docs1!);
+    const r = new Reference();
+    docs1!.forEach((doc) => r.doc2bowUpdate(doc));
+    const steps: string[] = [];
+    const check = (step: string): void => {
+      steps.push(step);
+      if (JSON.stringify(stateOf(d)) !== JSON.stringify(stateOf(r))) throw new Error(`seed ${seed}: differs after ${steps.join(', ')}`);
+    };
+    try {
+      check('build');
+      const idx = docs2![0] ?? [];
+      if (JSON.stringify(d.doc2idx(idx)) !== JSON.stringify(idx.map((w) => r.token2id.get(w) ?? -1))) throw new Error(`seed ${seed}: doc2idx differs`);
+      if (random() < 0.5) void d.token2id;
+      d.addDocuments(docs2!);
+      docs2!.forEach((doc) => r.doc2bowUpdate(doc));
+      check('more documents');
+      if (random() < 0.4) {
+        d.token2id.set('zz-set-by-user', d.size);
+        r.token2id.set('zz-set-by-user', r.token2id.size);
+        check('token2id.set');
+      }
+      if (random() < 0.3) {
+        // A gap in the ids: the next new id collides with an existing one, as it does in gensim.
+        const victim = Array.from(r.token2id.keys())[Math.floor(random() * r.token2id.size)]!;
+        d.token2id.delete(victim);
+        r.token2id.delete(victim);
+        check('token2id.delete');
+      }
+      if (random() < 0.2) {
+        d.token2id = new Map(d.token2id);
+        check('token2id replaced by a plain Map');
+      }
+      // Unseen tokens first, then a non-string: rejected, and nothing of it may stay behind.
+      const bad = ['zz-unseen-a', 'zz-unseen-b', 'zz-unseen-a', 7 as unknown as string];
+      let threw = false;
+      try {
+        d.addDocuments([bad]);
+      } catch {
+        threw = true;
+      }
+      if (!threw) throw new Error(`seed ${seed}: a non-string token was accepted`);
+      check('rejected document');
+      d.addDocuments(docs3!.concat([['zz-unseen-b', 'zz-unseen-a']]));
+      docs3!.concat([['zz-unseen-b', 'zz-unseen-a']]).forEach((doc) => r.doc2bowUpdate(doc));
+      check('documents after the rejected one');
+      d.filterExtremes({ noBelow: 1, noAbove: 0.9, keepN: 50 });
+      r.filterExtremes(1, 0.9, 50, null);
+      check('filterExtremes');
+      d.addDocuments(more!);
+      more!.forEach((doc) => r.doc2bowUpdate(doc));
+      check('additions after filtering');
+    } catch (e) {
+      failures++;
+      t.fail((e as Error).message);
+    }
+  }
+  t.equal(failures, 0, '60 random corpora');
+});
