@@ -33,6 +33,10 @@ export interface SimdKernels {
   matmul(A: number, W: number, B: number, K: number, V: number, out: number): void;
   matmul_nt(G: number, W: number, B: number, K: number, V: number, out: number): void;
   matmul_tn(A: number, G: number, B: number, K: number, V: number, out: number): void;
+  bias_activation(z: number, bias: number, B: number, O: number, softplus: number, a: number): void;
+  softplus(z: number, n: number, a: number): void;
+  softplus_grad(da: number, z: number, n: number, dz: number): void;
+  column_sums(X: number, B: number, O: number, out: number): void;
   adam(out: number, w: number, g: number, m: number, s: number, n: number, b1: number, c1: number, b2: number, c2: number, eps: number, sqrtBc2: number, step: number): void;
   /** Scratch from tfjs's allocator (16-byte aligned); release with `free`. */
   malloc(bytes: number): number;

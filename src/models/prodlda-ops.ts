@@ -24,6 +24,8 @@ const LATENT = 'CorpusflowProdLDALatent';
 const LATENT_GRAD = 'CorpusflowProdLDALatentGrad';
 const TOPIC_MATMUL = 'CorpusflowTopicMatMul';
 const TOPIC_MATMUL_GRAD = 'CorpusflowTopicMatMulGrad';
+const DENSE = 'CorpusflowDense';
+const DENSE_GRAD = 'CorpusflowDenseGrad';
 const BACKENDS = ['wasm', 'cpu'] as const;
 
 type Values = Float32Array | Int32Array;
@@ -416,15 +418,19 @@ function forEachWord(xs: WordsView, f: (r: number, v: number, c: number) => void
   for (let i = 0; i < x.length; i++) if (x[i] !== 0) f((i / V) | 0, i % V, x[i]!);
 }
 
-/** h[rows[i], :] += counts[i] · W[ids[i], :], starting from the bias: a sparse [B, V] × [V, H] product. */
+/**
+ * z[rows[i], :] += counts[i] · W[ids[i], :], starting from the bias: a sparse [B, V] × [V, H] product.
+ * With `softplus`, outputs [softplus(z), z] (z is kept for the gradient), else [z].
+ */
 function sparseLinearKernel(backendName: string) {
-  return ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo => {
-    const { size } = attrs as unknown as { size: number };
+  return ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] => {
+    const { size, softplus } = attrs as unknown as { size: number; softplus: boolean };
     const mem = memoryOf(backendName, backend);
     const { kernel, bias, ids: idsT, rows: rowsT, counts: countsT } = inputs as Record<string, tf.TensorInfo>;
     const [V, H] = kernel!.shape as [number, number];
-    const outT = mem.alloc([size, H], 'float32');
-    const out = mem.view(outT) as Float32Array;
+    const zT = mem.alloc([size, H], 'float32');
+    const aT = softplus ? mem.alloc([size, H], 'float32') : null;
+    const z = mem.view(zT) as Float32Array;
     const W = mem.view(kernel!) as Float32Array;
     const bv = mem.view(bias!) as Float32Array;
     const ids = mem.view(idsT!) as Int32Array;
@@ -437,42 +443,117 @@ function sparseLinearKernel(backendName: string) {
     }
     const simd = backendName === 'wasm' ? simdKernels(backend) : null;
     if (simd) {
-      simd.sparse_linear(pointer(out), pointer(W), pointer(bv), pointer(ids), pointer(rows), pointer(counts), ids.length, size, H);
-      return outT;
+      simd.sparse_linear(pointer(z), pointer(W), pointer(bv), pointer(ids), pointer(rows), pointer(counts), ids.length, size, H);
+    } else {
+      for (let r = 0; r < size; r++) z.set(bv, r * H);
+      for (let i = 0; i < ids.length; i++) axpy(z, rows[i]! * H, W, ids[i]! * H, H, counts[i]!);
     }
-    for (let r = 0; r < size; r++) out.set(bv, r * H);
-    for (let i = 0; i < ids.length; i++) axpy(out, rows[i]! * H, W, ids[i]! * H, H, counts[i]!);
-    return outT;
+    if (!aT) return [zT];
+    const act = mem.view(aT) as Float32Array;
+    if (simd) simd.softplus(pointer(z), z.length, pointer(act));
+    else for (let i = 0; i < z.length; i++) act[i] = softplusJs(z[i]!);
+    return [aT, zT];
   };
 }
 
-/** Gradients of `sparseLinearKernel`: dW[ids[i], :] += counts[i] · dh[rows[i], :] (dense, zero elsewhere) and dbias = Σ_rows dh. */
+/**
+ * Gradients of `sparseLinearKernel`: dW[ids[i], :] += counts[i] · dz[rows[i], :] (dense, zero
+ * elsewhere) and dbias = Σ_rows dz, where dz = dy, or dy · sigmoid(z) through the softplus (input z).
+ */
 function sparseLinearGradKernel(backendName: string) {
   return ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] => {
     const mem = memoryOf(backendName, backend);
     const { vocab } = attrs as unknown as { vocab: number };
-    const { dy, ids: idsT, rows: rowsT, counts: countsT } = inputs as Record<string, tf.TensorInfo>;
+    const { dy, z: zT, ids: idsT, rows: rowsT, counts: countsT } = inputs as Record<string, tf.TensorInfo>;
     const [B, H] = dy!.shape as [number, number];
     const V = vocab;
     const dwT = mem.alloc([V, H], 'float32');
     const dbT = mem.alloc([H], 'float32');
-    const dW = mem.view(dwT) as Float32Array;
-    const db = mem.view(dbT) as Float32Array;
-    const d = mem.view(dy!) as Float32Array;
-    const ids = mem.view(idsT!) as Int32Array;
-    const rows = mem.view(rowsT!) as Int32Array;
-    const counts = mem.view(countsT!) as Float32Array;
     const simd = backendName === 'wasm' ? simdKernels(backend) : null;
-    if (simd) {
-      simd.sparse_linear_grad(pointer(dW), pointer(db), pointer(d), pointer(ids), pointer(rows), pointer(counts), ids.length, B, V, H);
+    const scratch = simd && zT ? simd.malloc(4 * B * H) : 0;
+    try {
+      const dW = mem.view(dwT) as Float32Array;
+      const db = mem.view(dbT) as Float32Array;
+      let d = mem.view(dy!) as Float32Array;
+      const ids = mem.view(idsT!) as Int32Array;
+      const rows = mem.view(rowsT!) as Int32Array;
+      const counts = mem.view(countsT!) as Float32Array;
+      if (zT) {
+        const z = mem.view(zT) as Float32Array;
+        const dz = simd ? new Float32Array(simd.memory.buffer, scratch, B * H) : new Float32Array(B * H);
+        if (simd) simd.softplus_grad(pointer(d), pointer(z), dz.length, pointer(dz));
+        else for (let i = 0; i < dz.length; i++) dz[i] = d[i]! * sigmoidJs(z[i]!);
+        d = dz;
+      }
+      if (simd) {
+        simd.sparse_linear_grad(pointer(dW), pointer(db), pointer(d), pointer(ids), pointer(rows), pointer(counts), ids.length, B, V, H);
+        return [dwT, dbT];
+      }
+      dW.fill(0);
+      db.fill(0);
+      for (let r = 0; r < B; r++) for (let j = 0; j < H; j++) db[j] = db[j]! + d[r * H + j]!;
+      for (let i = 0; i < ids.length; i++) axpy(dW, ids[i]! * H, d, rows[i]! * H, H, counts[i]!);
       return [dwT, dbT];
+    } finally {
+      if (scratch) simd!.free(scratch);
     }
-    dW.fill(0);
-    db.fill(0);
-    for (let r = 0; r < B; r++) for (let j = 0; j < H; j++) db[j] = db[j]! + d[r * H + j]!;
-    for (let i = 0; i < ids.length; i++) axpy(dW, ids[i]! * H, d, rows[i]! * H, H, counts[i]!);
-    return [dwT, dbT];
   };
+}
+
+/** softplus(x) = log(1 + e^x), computed stably as max(x, 0) + log(1 + e^−|x|). */
+function softplusJs(x: number): number {
+  return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+}
+
+/** sigmoid(x) = 1 / (1 + e^−x): the derivative of softplus. */
+function sigmoidJs(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+/**
+ * A dense layer z = x·W + b, with softplus when asked, on the wasm backend with the SIMD kernels
+ * (registered for wasm only). Outputs [softplus(z), z] or [z].
+ */
+function denseKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const { softplus } = attrs as unknown as { softplus: boolean };
+  const k = simdKernels(backend)!;
+  const mem = memoryOf('wasm', backend);
+  const { x, w, b } = inputs as Record<string, tf.TensorInfo>;
+  const [B, I] = x!.shape as [number, number];
+  const O = w!.shape[1]!;
+  const zT = mem.alloc([B, O], 'float32');
+  const aT = softplus ? mem.alloc([B, O], 'float32') : null;
+  const z = pointer(mem.view(zT));
+  k.matmul(pointer(mem.view(x!)), pointer(mem.view(w!)), B, I, O, z);
+  k.bias_activation(z, pointer(mem.view(b!)), B, O, softplus ? 1 : 0, aT ? pointer(mem.view(aT)) : 0);
+  return aT ? [aT, zT] : [zT];
+}
+
+/** Gradients of `denseKernel`: with dz = dy (· sigmoid(z) through the softplus), dx = dz·Wᵀ, dW = xᵀ·dz, db = Σ_rows dz. */
+function denseGradKernel({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
+  const k = simdKernels(backend)!;
+  const mem = memoryOf('wasm', backend);
+  const { dy, x, w, z } = inputs as Record<string, tf.TensorInfo>;
+  const [B, I] = x!.shape as [number, number];
+  const O = w!.shape[1]!;
+  const dxT = mem.alloc([B, I], 'float32');
+  const dwT = mem.alloc([I, O], 'float32');
+  const dbT = mem.alloc([O], 'float32');
+  const scratch = z ? k.malloc(4 * B * O) : 0;
+  try {
+    let dz = pointer(mem.view(dy!));
+    if (z) {
+      k.softplus_grad(dz, pointer(mem.view(z)), B * O, scratch);
+      dz = scratch;
+    }
+    const wp = pointer(mem.view(w!));
+    k.matmul_nt(dz, wp, B, I, O, pointer(mem.view(dxT)));
+    k.matmul_tn(pointer(mem.view(x!)), dz, B, I, O, pointer(mem.view(dwT)));
+    k.column_sums(dz, B, O, pointer(mem.view(dbT)));
+  } finally {
+    if (scratch) k.free(scratch);
+  }
+  return [dxT, dwT, dbT];
 }
 
 interface LatentAttrs {
@@ -726,6 +807,8 @@ export function registerProdLDAKernels(): void {
   if (!tf.getKernel(TOPIC_MATMUL, 'wasm')) {
     tf.registerKernel({ kernelName: TOPIC_MATMUL, backendName: 'wasm', kernelFunc: topicMatMulKernel as unknown as tf.KernelFunc });
     tf.registerKernel({ kernelName: TOPIC_MATMUL_GRAD, backendName: 'wasm', kernelFunc: topicMatMulGradKernel as unknown as tf.KernelFunc });
+    tf.registerKernel({ kernelName: DENSE, backendName: 'wasm', kernelFunc: denseKernel as unknown as tf.KernelFunc });
+    tf.registerKernel({ kernelName: DENSE_GRAD, backendName: 'wasm', kernelFunc: denseGradKernel as unknown as tf.KernelFunc });
   }
 }
 
@@ -784,17 +867,55 @@ export function decoderNll(
 
 /**
  * The first encoder layer on a sparse batch: h = x·W + bias with x given as (ids, rows, counts),
- * cost ∝ non-zeros × hidden. Gradients flow to `kernel` and `bias`.
+ * cost ∝ non-zeros × hidden, then softplus when asked (in the same kernel). Gradients flow to
+ * `kernel` and `bias`.
  */
-export function sparseLinear(kernel: tf.Tensor2D, bias: tf.Tensor1D, x: { ids: tf.Tensor1D; rows: tf.Tensor1D; counts: tf.Tensor1D }, size: number): tf.Tensor2D {
+export function sparseLinear(
+  kernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  x: { ids: tf.Tensor1D; rows: tf.Tensor1D; counts: tf.Tensor1D },
+  size: number,
+  activation: 'linear' | 'softplus' = 'linear',
+): tf.Tensor2D {
   const words = { ids: x.ids, rows: x.rows, counts: x.counts };
   const vocab = kernel.shape[0];
-  const op = tf.customGrad(((w: tf.Tensor2D, b: tf.Tensor1D) => ({
-    value: tf.engine().runKernel(SPARSE_LINEAR, { kernel: w, bias: b, ...words } as unknown as tf.NamedTensorMap, { size } as unknown as tf.NamedAttrMap) as tf.Tensor,
-    gradFunc: (dy: tf.Tensor) =>
-      tf.engine().runKernel(SPARSE_LINEAR_GRAD, { dy, ...words } as unknown as tf.NamedTensorMap, { vocab } as unknown as tf.NamedAttrMap) as tf.Tensor[],
-  })) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+  const softplus = activation === 'softplus';
+  const op = tf.customGrad(((w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    const outs = tf.engine().runKernel(SPARSE_LINEAR, { kernel: w, bias: b, ...words } as unknown as tf.NamedTensorMap, { size, softplus } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    // z is kept for the gradient through the softplus (the customGrad disposes what it does not return or save).
+    if (softplus) save([outs[1]!]);
+    return {
+      value: outs[0]!,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.engine().runKernel(SPARSE_LINEAR_GRAD, { dy, ...words, ...(softplus ? { z: saved[0]! } : {}) } as unknown as tf.NamedTensorMap, { vocab } as unknown as tf.NamedAttrMap) as tf.Tensor[],
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
   return op(kernel, bias);
+}
+
+/**
+ * A dense layer x·W + b, with softplus when asked. On wasm with the SIMD kernels, one kernel each
+ * way (tfjs needs a matMul, a broadcast add and a softplus forward, twice as many backward, and
+ * repacks W for XNNPACK on every call); elsewhere the same function from tf ops.
+ * @param x inputs [B, I]; W [I, O]; b [O].
+ */
+export function denseLayer(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: 'linear' | 'softplus'): tf.Tensor2D {
+  const softplus = activation === 'softplus';
+  if (!enabled || tf.getBackend() !== 'wasm' || !simdKernels(tf.backend())) {
+    const z = tf.add(tf.matMul(x, w), b) as tf.Tensor2D;
+    return softplus ? tf.softplus(z) : z;
+  }
+  registerProdLDAKernels();
+  const op = tf.customGrad(((xi: tf.Tensor2D, wi: tf.Tensor2D, bi: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    const outs = tf.engine().runKernel(DENSE, { x: xi, w: wi, b: bi } as unknown as tf.NamedTensorMap, { softplus } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    save(softplus ? [xi, wi, outs[1]!] : [xi, wi]);
+    return {
+      value: outs[0]!,
+      gradFunc: (dy: tf.Tensor, [sx, sw, sz]: tf.Tensor[]) =>
+        tf.engine().runKernel(DENSE_GRAD, { dy, x: sx!, w: sw!, ...(sz ? { z: sz } : {}) } as unknown as tf.NamedTensorMap) as tf.Tensor[],
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+  return op(x, w, b);
 }
 
 export interface LatentResult {

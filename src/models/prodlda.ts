@@ -19,7 +19,7 @@ import type { BowBatch } from '../batch/types.js';
 import type { DocId } from '../sources/types.js';
 import type { TrainableModel } from './types.js';
 import type { Optimizer } from '../train/optimizers.js';
-import { decoderNll, fusedOpsAvailable, latent, sparseLinear, topicMatMul } from './prodlda-ops.js';
+import { decoderNll, denseLayer, fusedOpsAvailable, latent, sparseLinear, topicMatMul } from './prodlda-ops.js';
 
 /** Options of `new ProdLDA(...)`; every default is the reference implementation's. */
 export interface ProdLDAOptions {
@@ -377,18 +377,19 @@ export class ProdLDA implements TrainableModel<BowBatch> {
     const first = this.encoder[0]!;
     const input = this.encoderInputFor(batch);
     if (input === 'sparse' && batch.kind === 'sparse') {
-      h = sparseLinear(first.kernel as tf.Tensor as tf.Tensor2D, first.bias as tf.Tensor as tf.Tensor1D, batch, batch.size);
+      h = sparseLinear(first.kernel as tf.Tensor as tf.Tensor2D, first.bias as tf.Tensor as tf.Tensor1D, batch, batch.size, 'softplus');
     } else if (input === 'gather' && batch.kind === 'sparse') {
       const picked = tf.mul(tf.gather(first.kernel, batch.ids), tf.expandDims(batch.counts, 1));
-      h = tf.add(tf.unsortedSegmentSum(picked, batch.rows, batch.size), first.bias) as tf.Tensor2D;
+      h = tf.softplus(tf.add(tf.unsortedSegmentSum(picked, batch.rows, batch.size), first.bias)) as tf.Tensor2D;
     } else {
-      h = tf.add(dataMatMul(x ?? this.denseInput(batch), first.kernel), first.bias) as tf.Tensor2D;
+      h = tf.softplus(tf.add(dataMatMul(x ?? this.denseInput(batch), first.kernel), first.bias)) as tf.Tensor2D;
     }
-    h = tf.softplus(h);
-    for (const layer of this.encoder.slice(1)) h = tf.softplus(tf.add(matMul(h, layer.kernel), layer.bias)) as tf.Tensor2D;
+    const dense = (input: tf.Tensor2D, layer: { kernel: tf.Variable; bias: tf.Variable }, activation: 'linear' | 'softplus') =>
+      denseLayer(input, layer.kernel as tf.Tensor as tf.Tensor2D, layer.bias as tf.Tensor as tf.Tensor1D, activation);
+    for (const layer of this.encoder.slice(1)) h = dense(h, layer, 'softplus');
     if (training && this.options.dropout > 0) h = tf.dropout(h, this.options.dropout, undefined, this.nextSeed()) as tf.Tensor2D;
-    const muRaw = tf.add(matMul(h, this.meanLayer.kernel), this.meanLayer.bias) as tf.Tensor2D;
-    const lvRaw = tf.add(matMul(h, this.logvarLayer.kernel), this.logvarLayer.bias) as tf.Tensor2D;
+    const muRaw = dense(h, this.meanLayer, 'linear');
+    const lvRaw = dense(h, this.logvarLayer, 'linear');
     return { muRaw, lvRaw };
   }
 

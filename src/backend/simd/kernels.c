@@ -320,6 +320,77 @@ static inline void axpy(float *y, const float *x, int n, float a) {
   for (; j < n; j++) y[j] += a * x[j];
 }
 
+/* log(1 + u) for u in [0, 1] in four lanes: with s = u / (2 + u), log(1 + u) = 2 atanh(s)
+ * = 2 (s + s^3/3 + ... + s^13/13); s <= 1/3, so the series' remainder is < 2e-8. */
+static inline v128_t log1p_unit(v128_t u) {
+  v128_t s = wasm_f32x4_div(u, wasm_f32x4_add(u, SPLAT(2.0f)));
+  v128_t s2 = wasm_f32x4_mul(s, s);
+  v128_t p = SPLAT(1.0f / 13.0f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, s2), SPLAT(1.0f / 11.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, s2), SPLAT(1.0f / 9.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, s2), SPLAT(1.0f / 7.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, s2), SPLAT(1.0f / 5.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, s2), SPLAT(1.0f / 3.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, s2), SPLAT(1.0f));
+  return wasm_f32x4_mul(wasm_f32x4_mul(p, s), SPLAT(2.0f));
+}
+
+/* softplus(z) = max(z, 0) + log(1 + e^-|z|), stable for any z. */
+static inline v128_t softplus4(v128_t z) {
+  return wasm_f32x4_add(wasm_f32x4_max(z, SPLAT(0.0f)), log1p_unit(exp_nonpositive(wasm_f32x4_neg(wasm_f32x4_abs(z)))));
+}
+
+/* sigmoid(z) = 1 / (1 + e^-z), from t = e^-|z|: 1 / (1 + t) for z >= 0, t / (1 + t) below. */
+static inline v128_t sigmoid4(v128_t z) {
+  v128_t t = exp_nonpositive(wasm_f32x4_neg(wasm_f32x4_abs(z)));
+  v128_t r = wasm_f32x4_div(SPLAT(1.0f), wasm_f32x4_add(t, SPLAT(1.0f)));
+  return wasm_v128_bitselect(r, wasm_f32x4_mul(t, r), wasm_f32x4_ge(z, SPLAT(0.0f)));
+}
+
+/* z [B, O] += bias [O] (each row); then, with softplus set, a = softplus(z). */
+EXPORT(bias_activation)
+void bias_activation(float *z, const float *bias, int B, int O, int softplus, float *a) {
+  int o4 = O & ~3;
+  for (int r = 0; r < B; r++) {
+    float *zr = z + (long)r * O;
+    float *ar = a + (long)r * O;
+    int o = 0;
+    for (; o < o4; o += 4) {
+      v128_t x = wasm_f32x4_add(wasm_v128_load(zr + o), wasm_v128_load(bias + o));
+      wasm_v128_store(zr + o, x);
+      if (softplus) wasm_v128_store(ar + o, softplus4(x));
+    }
+    for (; o < O; o++) {
+      float x = zr[o] + bias[o];
+      zr[o] = x;
+      if (softplus) ar[o] = wasm_f32x4_extract_lane(softplus4(SPLAT(x)), 0);
+    }
+  }
+}
+
+/* a = softplus(z) over n elements. */
+EXPORT(softplus)
+void softplus(const float *z, int n, float *a) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(a + i, softplus4(wasm_v128_load(z + i)));
+  for (; i < n; i++) a[i] = wasm_f32x4_extract_lane(softplus4(SPLAT(z[i])), 0);
+}
+
+/* dz = da * sigmoid(z) over n elements (the gradient through softplus); dz may alias da. */
+EXPORT(softplus_grad)
+void softplus_grad(const float *da, const float *z, int n, float *dz) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(dz + i, wasm_f32x4_mul(wasm_v128_load(da + i), sigmoid4(wasm_v128_load(z + i))));
+  for (; i < n; i++) dz[i] = da[i] * wasm_f32x4_extract_lane(sigmoid4(SPLAT(z[i])), 0);
+}
+
+/* out [O] = column sums of X [B, O]. */
+EXPORT(column_sums)
+void column_sums(const float *X, int B, int O, float *out) {
+  for (int o = 0; o < O; o++) out[o] = 0.0f;
+  for (int r = 0; r < B; r++) axpy(out, X + (long)r * O, O, 1.0f);
+}
+
 /* h[rows[i], :] += counts[i] * W[ids[i], :] for every non-zero i, starting from the bias:
  * out [size, H] = x W + bias for a sparse x. Indices are checked by the caller. */
 EXPORT(sparse_linear)
