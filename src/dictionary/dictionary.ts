@@ -112,6 +112,8 @@ const mapSet = Map.prototype.set;
 class TokenMap extends Map<string, number> {
   /** token → id as own properties; undefined once a non-string key went in (lookups then use the Map). */
   index: Record<string, number> | undefined = Object.create(null) as Record<string, number>;
+  /** Whether the ids are exactly 0..size-1, each once; undefined: not known since the last change. */
+  private bijection: boolean | undefined = true;
 
   constructor(entries?: Iterable<readonly [string, number]>) {
     // Filled after super(): Map's constructor would call set() before `index` exists.
@@ -131,7 +133,10 @@ class TokenMap extends Map<string, number> {
   }
 
   override set(token: string, id: number): this {
+    const before = this.size;
     super.set(token, id);
+    // Appending the next id keeps a bijection; anything else is checked when next needed.
+    if (!(this.bijection === true && this.size === before + 1 && id === before)) this.bijection = undefined;
     const index = this.index;
     if (index !== undefined) {
       if (typeof token === 'string') index[token] = id;
@@ -142,13 +147,38 @@ class TokenMap extends Map<string, number> {
 
   override delete(token: string): boolean {
     const had = super.delete(token);
-    if (had && this.index !== undefined && typeof token === 'string') delete this.index[token];
+    if (had) {
+      this.bijection = undefined;
+      if (this.index !== undefined && typeof token === 'string') delete this.index[token];
+    }
     return had;
   }
 
   override clear(): void {
     super.clear();
     this.index = Object.create(null) as Record<string, number>;
+    this.bijection = true;
+  }
+
+  /**
+   * Whether the ids are exactly 0..size-1, each once. Then a new id (= size)
+   * never lands on an existing one and no two tokens share an id, which the
+   * fast paths rely on. Checked in one pass after a change, then remembered.
+   */
+  isBijection(): boolean {
+    if (this.bijection === undefined) {
+      const taken = new Uint8Array(this.size);
+      let ok = true;
+      for (const id of this.values()) {
+        if (id >>> 0 !== id || id >= taken.length || taken[id] === 1) {
+          ok = false;
+          break;
+        }
+        taken[id] = 1;
+      }
+      this.bijection = ok;
+    }
+    return this.bijection;
   }
 }
 
@@ -257,6 +287,9 @@ export class Dictionary {
   private outIds = new Float64Array(0);
   private outCounts = new Float64Array(0);
   private lastMissing: Array<[string, number]> = [];
+  // addFast's "met in this document" marks: seen[id] === stamp.
+  private seen = new Int32Array(0);
+  private stamp = 0;
   // addFast's scratch for a document's unseen tokens.
   private newTokens: string[] = [];
   private newCounts: Int32Array = new Int32Array(64);
@@ -391,64 +424,71 @@ export class Dictionary {
     return typeof token === 'string' ? this.index[token] : undefined;
   }
 
+  /** Whether ids are exactly 0..size-1, each once (see {@link TokenMap.isBijection}); unknown for a plain Map. */
+  private isBijection(): boolean {
+    const map = this.map;
+    return map === undefined || (map instanceof TokenMap && map.isBijection());
+  }
+
   /**
-   * addDocument for the usual case: every known token has a small id that
-   * indexes the typed arrays, and no new id lands on an id already counted in
-   * this document. Counts go straight from the per-document scratch into the
-   * pending dfs/cfs increments, with no bag of words built in between.
-   * Returns false, having changed nothing, when the document needs scan()'s exact
-   * general path (a non-string token, an off-path id, a colliding new id).
+   * addDocument for the usual case: ids are exactly 0..size-1 and every token
+   * is a string. Counts go straight into the pending dfs/cfs increments, with
+   * no bag of words and no per-document counts in between: `seen[id] === stamp`
+   * marks the ids already met in this document. Returns false, having changed
+   * nothing, when the document needs scan()'s exact general path.
    */
   private addFast(tokens: readonly string[]): boolean {
     const length = tokens.length;
     // The lookup index: the built-up one, or the Map's shadow once token2id was read.
     const map = this.map;
     const index = map === undefined ? this.index : indexOf(map);
-    if (index === undefined) return false;
+    if (index === undefined || !this.isBijection()) return false;
     const size = map === undefined ? this.tokens.length : map.size;
     if (size > this.cap) this.ensureCapacity(size);
-    let cap = this.cap;
-    let docCount = this.docCount;
-    if (this.orderBuf.length < length) this.orderBuf = new Int32Array(Math.max(length, 2 * this.orderBuf.length));
-    const order = this.orderBuf;
+    const cap = this.cap;
+    if (this.stamp === 0x7fffffff) {
+      this.seen.fill(0);
+      this.stamp = 0;
+    }
+    const stamp = ++this.stamp;
+    const { seen, pendingDf, pendingCf, pendingOrder } = this;
+    // Ids first touched by this document are appended from here, in first-occurrence
+    // order; an unseen token holds a place as ~k until its id is known.
+    const orderStart = pendingOrder.length;
     let unique = 0;
-    // Unseen tokens, in first-occurrence order; `order` holds ~k for newTokens[k].
-    // While the document is read, index[newTokens[k]] holds the marker ~k (negative,
-    // so never taken for an id), which finds repeats without a per-document Map.
+    // Unseen tokens, in first-occurrence order. While the document is read,
+    // index[newTokens[k]] holds the marker ~k (negative, so never taken for an
+    // id), which finds repeats without a per-document Map.
     const newTokens = this.newTokens;
     let newCounts = this.newCounts;
     let count = 0;
     for (let i = 0; i < length; i++) {
       const w = tokens[i]!;
       // Checked first: a property lookup would turn a non-string into a string.
-      if (typeof w !== 'string') return this.abandon(unique);
+      if (typeof w !== 'string') return this.abandon(tokens, i, orderStart);
       const id = index[w];
       if (id === undefined) {
         index[w] = ~count;
-        order[unique++] = ~count;
+        pendingOrder.push(~count);
         if (count === newCounts.length) newCounts = this.newCounts = grownInt32(newCounts, count + 1);
         newTokens[count] = w;
         newCounts[count++] = 1;
-      } else if (id >>> 0 === id && id < cap) {
-        if (docCount[id]++ === 0) order[unique++] = id;
-      } else if (id < 0 && newTokens[~id] === w) {
-        // A marker (a user's negative id cannot pass this test: its token was known, so never new here).
-        newCounts[~id]!++;
+      } else if (id >= 0) {
+        // A known id (< size <= cap: the ids are a bijection).
+        pendingCf[id]! += 1;
+        if (seen[id] !== stamp) {
+          seen[id] = stamp;
+          unique++;
+          if (pendingDf[id]!++ === 0) pendingOrder.push(id);
+        }
       } else {
-        return this.abandon(unique);
+        // A marker: ids are never negative here.
+        newCounts[~id]!++;
       }
     }
 
-    const newIdOf = this.newIdOf.length < count ? (this.newIdOf = new Int32Array(Math.max(count, 2 * this.newIdOf.length))) : this.newIdOf;
     if (count > 0) {
-      if (size + count > cap) {
-        this.ensureCapacity(size + count);
-        cap = this.cap;
-        docCount = this.docCount;
-      }
-      // gensim gives new ids from len(token2id) on; if ids have gaps one of them
-      // may already be counted in this document: scan() handles that exactly.
-      for (let j = 0; j < count; j++) if (docCount[size + j]! > 0) return this.abandon(unique);
+      if (size + count > cap) this.ensureCapacity(size + count);
       // New ids in Python's sorted() order (by code point), carrying each token's k along.
       const tags = this.newTags.length < count ? (this.newTags = new Int32Array(Math.max(count, 2 * this.newTags.length))) : this.newTags;
       for (let k = 0; k < count; k++) tags[k] = k;
@@ -460,6 +500,7 @@ export class Dictionary {
         // call without type feedback) made V8 drop addFast's optimised code on every document with an emoji.
         sortTokens(newTokens, tags, count, astral);
       }
+      const newIdOf = this.newIdOf.length < count ? (this.newIdOf = new Int32Array(Math.max(count, 2 * this.newIdOf.length))) : this.newIdOf;
       const ids = this.tokens;
       for (let j = 0; j < count; j++) {
         const token = newTokens[j]!;
@@ -470,38 +511,50 @@ export class Dictionary {
         newIdOf[tags[j]!] = size + j;
       }
       newTokens.length = 0;
-    }
-
-    // Statistics, in first-occurrence order; the scratch counts are cleared on the way.
-    const { pendingDf, pendingCf, pendingOrder } = this;
-    for (let i = 0; i < unique; i++) {
-      const e = order[i]!;
-      let id: number;
-      let n: number;
-      if (e >= 0) {
-        id = e;
-        n = docCount[e]!;
-        docCount[e] = 0;
-      } else {
-        id = newIdOf[~e]!;
-        n = newCounts[~e]!;
+      // The places held by unseen tokens get their ids and statistics (the arrays may have grown).
+      const df = this.pendingDf;
+      const cf = this.pendingCf;
+      let to = orderStart;
+      for (let i = orderStart; i < pendingOrder.length; i++) {
+        let e = pendingOrder[i]!;
+        if (e < 0) {
+          const k = ~e;
+          e = newIdOf[k]!;
+          cf[e]! += newCounts[k]!;
+          // A new id can still have pending statistics, left by a deleted token that had
+          // it (gensim keeps them too): it is listed already, in its first place.
+          if (df[e]!++ !== 0) continue;
+        }
+        pendingOrder[to++] = e;
       }
-      if (pendingDf[id]!++ === 0) pendingOrder.push(id);
-      pendingCf[id]! += n;
+      pendingOrder.length = to;
     }
     this.numDocs += 1;
     this.numPos += length;
-    this.numNnz += unique;
+    this.numNnz += unique + count;
     return true;
   }
 
-  /** addFast giving up: clear the scratch counts of the known ids in order[0..unique) and the unseen tokens. */
-  private abandon(unique: number): false {
-    clearCounts(this.docCount, this.orderBuf, unique);
-    const index = this.map === undefined ? this.index : indexOf(this.map);
-    // Take the unseen tokens' markers out of the index again.
-    if (index !== undefined) for (const w of this.newTokens) delete index[w];
+  /**
+   * addFast giving up at tokens[end] (a non-string): undo the counts of tokens[0..end),
+   * take the unseen tokens' markers out of the index, and forget the ids first touched.
+   */
+  private abandon(tokens: readonly string[], end: number, orderStart: number): false {
+    const index = this.map === undefined ? this.index : indexOf(this.map)!;
+    for (const w of this.newTokens) delete index[w];
     this.newTokens.length = 0;
+    const { seen, stamp, pendingDf, pendingCf } = this;
+    for (let i = 0; i < end; i++) {
+      const id = index[tokens[i]!];
+      if (id !== undefined) {
+        pendingCf[id]! -= 1;
+        if (seen[id] === stamp) {
+          seen[id] = 0;
+          pendingDf[id]!--;
+        }
+      }
+    }
+    this.pendingOrder.length = orderStart;
     return false;
   }
 
@@ -537,6 +590,7 @@ export class Dictionary {
     this.pendingDf = grow(this.pendingDf, new Int32Array(cap));
     this.pendingCf = grow(this.pendingCf, new Float64Array(cap));
     this.docCount = grow(this.docCount, new Int32Array(cap));
+    this.seen = grow(this.seen, new Int32Array(cap));
     this.cap = cap;
   }
 
@@ -577,86 +631,74 @@ export class Dictionary {
   private scan(document: Iterable<string>, allowUpdate: boolean, returnMissing: boolean, method: string): number {
     checkDocument(document, method);
     const tokens: readonly string[] = Array.isArray(document) ? document : Array.from(document);
+    // With ids exactly 0..size-1 they index the typed arrays, and no two tokens share one.
+    if (!this.isBijection()) return this.scanExact(tokens, allowUpdate, returnMissing, method);
     const length = tokens.length;
     const map = this.map;
-    // Faster lookups through the index, when there is one; it can only hold strings.
+    // Faster lookups through the index, when there is one (a TokenMap that was given a non-string key has none).
     const index = map === undefined ? this.index : indexOf(map);
-    // Ids below `cap` index the typed arrays: every existing id of a gap-free
-    // dictionary, and every id this document can create.
     const sizeBefore = this.size;
-    if (sizeBefore + length > this.cap) this.ensureCapacity(Math.min(sizeBefore + length, 2 * sizeBefore + 65_536));
-    const cap = this.cap;
+    if (sizeBefore + length > this.cap) this.ensureCapacity(sizeBefore + length);
     const docCount = this.docCount;
     if (this.orderBuf.length < length) this.orderBuf = new Int32Array(Math.max(length, 2 * this.orderBuf.length));
     const order = this.orderBuf;
     let unique = 0;
 
     // Pass 1, counting. `order` is first-occurrence order: an id for a known
-    // token, or ~k for otherTokens[k] (an unseen token, or an id off the fast path).
-    let otherIndex: Map<string, number> | undefined;
-    const otherTokens: string[] = [];
-    const otherCounts: number[] = [];
-    // Id of each other token: undefined while unseen, a new id once assigned, or an off-path existing id.
-    const otherIdOf: Array<number | undefined> = [];
-    let offPath = false;
+    // token, or ~k for unseen[k].
+    let unseenIndex: Map<string, number> | undefined;
+    const unseen: string[] = [];
+    const unseenCounts: number[] = [];
     for (let i = 0; i < length; i++) {
       const w = tokens[i]!;
-      const id = index !== undefined ? (typeof w === 'string' ? index[w] : undefined) : map!.get(w);
-      if (id !== undefined && id >>> 0 === id && id < cap) {
-        if (docCount[id]++ === 0) order[unique++] = id;
-        continue;
-      }
       if (typeof w !== 'string') {
         clearCounts(docCount, order, unique);
         throw notAString(w, method);
       }
-      otherIndex ??= new Map();
-      const k = otherIndex.get(w);
+      const id = index !== undefined ? index[w] : map!.get(w);
+      if (id !== undefined) {
+        if (docCount[id]++ === 0) order[unique++] = id;
+        continue;
+      }
+      unseenIndex ??= new Map();
+      const k = unseenIndex.get(w);
       if (k === undefined) {
-        otherIndex.set(w, otherTokens.length);
-        order[unique++] = ~otherTokens.length;
-        otherTokens.push(w);
-        otherCounts.push(1);
-        otherIdOf.push(id);
-        if (id !== undefined) offPath = true;
+        unseenIndex.set(w, unseen.length);
+        order[unique++] = ~unseen.length;
+        unseen.push(w);
+        unseenCounts.push(1);
       } else {
-        otherCounts[k]!++;
+        unseenCounts[k]!++;
       }
     }
 
     // Pass 2, unseen tokens: new ids in Python's sorted() order (by code point).
-    let missing: string[] | undefined;
-    if (otherTokens.length > 0 && (allowUpdate || returnMissing)) {
-      missing = [];
-      let astral = false;
-      for (let k = 0; k < otherTokens.length; k++) {
-        const w = otherTokens[k]!;
-        if (otherIdOf[k] === undefined) {
-          missing.push(w);
-          if (!astral && SURROGATE.test(w)) astral = true;
-        }
-      }
-      // Without surrogates UTF-16 order is code point order, and the native sort is much faster.
+    const newIdOf: number[] = [];
+    if (unseen.length > 0 && (allowUpdate || returnMissing)) {
+      const missing = unseen.slice();
       if (missing.length > 1) {
-        if (astral) missing.sort(compareCodePoints);
+        // Without surrogates UTF-16 order is code point order, and the native sort is much faster.
+        if (missing.some((w) => SURROGATE.test(w))) missing.sort(compareCodePoints);
         else missing.sort();
       }
+      if (returnMissing) this.lastMissing = missing.map((w): [string, number] => [w, unseenCounts[unseenIndex!.get(w)!]!]);
       if (allowUpdate) {
-        // gensim: new id = current size (it assumes ids have no gaps).
+        // gensim: new id = current size.
         for (let k = 0; k < missing.length; k++) {
-          const newId = this.size;
           const token = missing[k]!;
+          const newId = sizeBefore + k;
           if (map === undefined) {
             this.index[token] = newId;
             this.tokens.push(detach(token));
           } else {
             map.set(detach(token), newId);
           }
-          otherIdOf[otherIndex!.get(token)!] = newId;
+          newIdOf[unseenIndex!.get(token)!] = newId;
         }
       }
+    } else if (returnMissing) {
+      this.lastMissing = [];
     }
-    if (returnMissing) this.lastMissing = (missing ?? []).map((w): [string, number] => [w, otherCounts[otherIndex!.get(w)!]!]);
 
     // Pass 3, the result in first-occurrence order.
     if (this.outIds.length < unique) {
@@ -665,50 +707,15 @@ export class Dictionary {
     }
     const { outIds, outCounts } = this;
     let n = 0;
-    let otherIds: Set<number> | undefined;
-    let collision = false;
     for (let i = 0; i < unique; i++) {
       const e = order[i]!;
       if (e >= 0) {
         outIds[n] = e;
         outCounts[n++] = docCount[e]!;
-        continue;
+      } else if (allowUpdate) {
+        outIds[n] = newIdOf[~e]!;
+        outCounts[n++] = unseenCounts[~e]!;
       }
-      const id = otherIdOf[~e];
-      if (id === undefined) continue;
-      // Two tokens share an id only when ids have gaps; then take the slow, exact path below.
-      // New ids are distinct from each other, so only off-path ids need the Set.
-      if (id >>> 0 === id && id < cap && docCount[id]! > 0) {
-        collision = true;
-        break;
-      }
-      if (offPath) {
-        otherIds ??= new Set();
-        if (otherIds.has(id)) {
-          collision = true;
-          break;
-        }
-        otherIds.add(id);
-      }
-      outIds[n] = id;
-      outCounts[n++] = otherCounts[~e]!;
-    }
-    if (collision) {
-      // gensim builds {id: count}: an id keeps its first position and its last count.
-      const dict = new Map<number, number>();
-      for (let i = 0; i < unique; i++) {
-        const e = order[i]!;
-        if (e >= 0) dict.set(e, docCount[e]!);
-        else {
-          const id = otherIdOf[~e];
-          if (id !== undefined) dict.set(id, otherCounts[~e]!);
-        }
-      }
-      n = 0;
-      dict.forEach((count, id) => {
-        outIds[n] = id;
-        outCounts[n++] = count;
-      });
     }
     clearCounts(docCount, order, unique);
 
@@ -720,17 +727,60 @@ export class Dictionary {
       const { pendingDf, pendingCf, pendingOrder } = this;
       for (let i = 0; i < n; i++) {
         const id = outIds[i]!;
-        if (id >>> 0 === id && id < cap) {
-          if (pendingDf[id]!++ === 0) pendingOrder.push(id);
-          pendingCf[id]! += outCounts[i]!;
-        } else {
-          // Keep the update order exact: everything touched before goes in first.
-          this.flushPending();
-          this.cfsMap.set(id, (this.cfsMap.get(id) ?? 0) + outCounts[i]!);
-          this.dfsMap.set(id, (this.dfsMap.get(id) ?? 0) + 1);
-        }
+        if (pendingDf[id]!++ === 0) pendingOrder.push(id);
+        pendingCf[id]! += outCounts[i]!;
       }
     }
+    return n;
+  }
+
+  /**
+   * scan() for any ids (gaps, shared or odd ids, a plain Map given by the user):
+   * gensim's doc2bow transcribed with Maps. Two tokens sharing an id give it the
+   * count of the later one, as gensim's `{id: freq}` does.
+   */
+  private scanExact(tokens: readonly string[], allowUpdate: boolean, returnMissing: boolean, method: string): number {
+    const token2id = this.token2id;
+    const counter = new Map<string, number>();
+    for (const w of tokens) {
+      if (typeof w !== 'string') throw notAString(w, method);
+      counter.set(w, (counter.get(w) ?? 0) + 1);
+    }
+    if (allowUpdate || returnMissing) {
+      const missing: string[] = [];
+      counter.forEach((_, w) => {
+        if (!token2id.has(w)) missing.push(w);
+      });
+      missing.sort(compareCodePoints);
+      if (returnMissing) this.lastMissing = missing.map((w): [string, number] => [w, counter.get(w)!]);
+      if (allowUpdate) for (const w of missing) token2id.set(detach(w), token2id.size);
+    }
+    const result = new Map<number, number>();
+    counter.forEach((freq, w) => {
+      const id = token2id.get(w);
+      if (id !== undefined) result.set(id, freq);
+    });
+    if (allowUpdate) {
+      this.numDocs += 1;
+      this.numPos += tokens.length;
+      this.numNnz += result.size;
+      // Reading dfs/cfs folds anything pending first, so the update order stays exact.
+      const dfs = this.dfs;
+      const cfs = this.cfs;
+      result.forEach((freq, id) => {
+        cfs.set(id, (cfs.get(id) ?? 0) + freq);
+        dfs.set(id, (dfs.get(id) ?? 0) + 1);
+      });
+    }
+    if (this.outIds.length < result.size) {
+      this.outIds = new Float64Array(Math.max(result.size, 2 * this.outIds.length));
+      this.outCounts = new Float64Array(this.outIds.length);
+    }
+    let n = 0;
+    result.forEach((freq, id) => {
+      this.outIds[n] = id;
+      this.outCounts[n++] = freq;
+    });
     return n;
   }
 
