@@ -28,8 +28,8 @@ export interface SimdKernels {
   softmax_rows(L: number, centre: number, inv: number, shift: number, off: number, B: number, V: number, N: number, P: number, rowMax: number, rowTotal: number): void;
   softmax_grad(P: number, N: number, shift: number, rowK: number, B: number, V: number, G: number, g1: number, g2: number): void;
   batchnorm_grad(G: number, N: number, shift: number, inv: number, m1: number, m2: number, B: number, V: number): void;
-  sparse_linear(out: number, W: number, bias: number, ids: number, rows: number, counts: number, nnz: number, size: number, H: number): void;
-  sparse_linear_grad(dW: number, db: number, dy: number, ids: number, rows: number, counts: number, nnz: number, B: number, V: number, H: number): void;
+  sparse_linear(out: number, W: number, bias: number, ids: number, rows: number, counts: number, nnz: number, size: number, V: number, H: number, scratch: number): void;
+  sparse_linear_grad(dW: number, db: number, dy: number, ids: number, rows: number, counts: number, nnz: number, B: number, V: number, H: number, scratch: number): void;
   matmul(A: number, W: number, B: number, K: number, V: number, out: number): void;
   matmul_nt(G: number, W: number, B: number, K: number, V: number, out: number): void;
   matmul_tn(A: number, G: number, B: number, K: number, V: number, out: number): void;

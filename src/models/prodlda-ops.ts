@@ -443,7 +443,12 @@ function sparseLinearKernel(backendName: string) {
     }
     const simd = backendName === 'wasm' ? simdKernels(backend) : null;
     if (simd) {
-      simd.sparse_linear(pointer(z), pointer(W), pointer(bv), pointer(ids), pointer(rows), pointer(counts), ids.length, size, H);
+      const scratch = simd.malloc(4 * (V + 1 + ids.length));
+      try {
+        simd.sparse_linear(pointer(z), pointer(W), pointer(bv), pointer(ids), pointer(rows), pointer(counts), ids.length, size, V, H, scratch);
+      } finally {
+        simd.free(scratch);
+      }
     } else {
       for (let r = 0; r < size; r++) z.set(bv, r * H);
       for (let i = 0; i < ids.length; i++) axpy(z, rows[i]! * H, W, ids[i]! * H, H, counts[i]!);
@@ -470,7 +475,9 @@ function sparseLinearGradKernel(backendName: string) {
     const dwT = mem.alloc([V, H], 'float32');
     const dbT = mem.alloc([H], 'float32');
     const simd = backendName === 'wasm' ? simdKernels(backend) : null;
-    const scratch = simd && zT ? simd.malloc(4 * B * H) : 0;
+    const nnz = idsT!.shape[0]!;
+    // Scratch: dz [B, H] (through the softplus), then the sort of the words by id.
+    const scratch = simd ? simd.malloc(4 * (B * H + V + 1 + nnz)) : 0;
     try {
       const dW = mem.view(dwT) as Float32Array;
       const db = mem.view(dbT) as Float32Array;
@@ -486,7 +493,7 @@ function sparseLinearGradKernel(backendName: string) {
         d = dz;
       }
       if (simd) {
-        simd.sparse_linear_grad(pointer(dW), pointer(db), pointer(d), pointer(ids), pointer(rows), pointer(counts), ids.length, B, V, H);
+        simd.sparse_linear_grad(pointer(dW), pointer(db), pointer(d), pointer(ids), pointer(rows), pointer(counts), ids.length, B, V, H, scratch + 4 * B * H);
         return [dwT, dbT];
       }
       dW.fill(0);

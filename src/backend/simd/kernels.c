@@ -391,25 +391,45 @@ void column_sums(const float *X, int B, int O, float *out) {
   for (int r = 0; r < B; r++) axpy(out, X + (long)r * O, O, 1.0f);
 }
 
+/* order[0..nnz) = the indices of ids[] sorted by id (stable counting sort; start needs V + 1 ints).
+ * Walking the non-zeros in this order reads and writes the [V, H] weight rows front to back, which
+ * the hardware prefetches, instead of jumping between rows of a matrix that does not fit in cache. */
+static void order_by_id(const int *ids, int nnz, int V, int *start, int *order) {
+  for (int v = 0; v <= V; v++) start[v] = 0;
+  for (int i = 0; i < nnz; i++) start[ids[i] + 1]++;
+  for (int v = 0; v < V; v++) start[v + 1] += start[v];
+  for (int i = 0; i < nnz; i++) order[start[ids[i]]++] = i;
+}
+
 /* h[rows[i], :] += counts[i] * W[ids[i], :] for every non-zero i, starting from the bias:
- * out [size, H] = x W + bias for a sparse x. Indices are checked by the caller. */
+ * out [size, H] = x W + bias for a sparse x. Indices are checked by the caller. scratch: V + 1 + nnz ints. */
 EXPORT(sparse_linear)
 void sparse_linear(float *out, const float *W, const float *bias, const int *ids, const int *rows, const float *counts,
-                   int nnz, int size, int H) {
+                   int nnz, int size, int V, int H, int *scratch) {
+  int *order = scratch + V + 1;
+  order_by_id(ids, nnz, V, scratch, order);
   for (int r = 0; r < size; r++)
     for (int j = 0; j < H; j++) out[(long)r * H + j] = bias[j];
-  for (int i = 0; i < nnz; i++) axpy(out + (long)rows[i] * H, W + (long)ids[i] * H, H, counts[i]);
+  for (int n = 0; n < nnz; n++) {
+    int i = order[n];
+    axpy(out + (long)rows[i] * H, W + (long)ids[i] * H, H, counts[i]);
+  }
 }
 
 /* Gradients of sparse_linear: dW [V, H] = 0 except dW[ids[i], :] += counts[i] * dy[rows[i], :];
- * db [H] = column sums of dy [B, H]. */
+ * db [H] = column sums of dy [B, H]. scratch: V + 1 + nnz ints. */
 EXPORT(sparse_linear_grad)
 void sparse_linear_grad(float *dW, float *db, const float *dy, const int *ids, const int *rows, const float *counts,
-                        int nnz, int B, int V, int H) {
+                        int nnz, int B, int V, int H, int *scratch) {
+  int *order = scratch + V + 1;
+  order_by_id(ids, nnz, V, scratch, order);
   __builtin_memset(dW, 0, (unsigned long)V * H * sizeof(float));
   for (int j = 0; j < H; j++) db[j] = 0.0f;
   for (int r = 0; r < B; r++) axpy(db, dy + (long)r * H, H, 1.0f);
-  for (int i = 0; i < nnz; i++) axpy(dW + (long)ids[i] * H, dy + (long)rows[i] * H, H, counts[i]);
+  for (int n = 0; n < nnz; n++) {
+    int i = order[n];
+    axpy(dW + (long)ids[i] * H, dy + (long)rows[i] * H, H, counts[i]);
+  }
 }
 
 /* One Adam step (PyTorch's rule) over n elements: m = b1 m + c1 g; s = b2 s + c2 g^2;
