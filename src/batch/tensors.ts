@@ -52,8 +52,11 @@ export function toSparseBowBatch(docs: readonly BowDocument[], vocabSize: number
     docIds[r] = doc.id;
     const bow = doc.bow;
     for (let j = 0; j < bow.length; j++) {
-      const [id, count] = bow[j]!;
-      checkEntry(doc, j, id, count, vocabSize);
+      // Indexing, not destructuring: this loop runs once per non-zero of every batch (~2× faster).
+      const entry = bow[j]!;
+      const id = entry[0];
+      const count = entry[1];
+      if (!(id >= 0 && id < vocabSize && (id | 0) === id && count - count === 0)) checkEntry(doc, j, id, count, vocabSize);
       rows[k] = r;
       ids[k] = id;
       counts[k] = count;

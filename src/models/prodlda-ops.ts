@@ -572,6 +572,47 @@ interface LatentAttrs {
   priorLogVar: Float64Array;
 }
 
+/** Batch-norm statistics of one [B, K] head, as float64 arrays (hat: normalised, y: hat + shift). */
+interface HeadStats {
+  mean: Float64Array;
+  variance: Float64Array;
+  inv: Float64Array;
+  hat: Float64Array;
+  y: Float64Array;
+}
+
+function headStats(B: number, K: number, batchNorm: boolean, epsilon: number, x: Float32Array, shift: Float32Array | null): HeadStats {
+  const mean = new Float64Array(K);
+  const variance = new Float64Array(K);
+  const inv = new Float64Array(K).fill(1);
+  const hat = new Float64Array(B * K);
+  const y = new Float64Array(B * K);
+  if (!batchNorm) {
+    for (let i = 0; i < B * K; i++) hat[i] = y[i] = x[i]!;
+    return { mean, variance, inv, hat, y };
+  }
+  for (let r = 0, o = 0; r < B; r++, o += K) for (let k = 0; k < K; k++) mean[k] += x[o + k]!;
+  for (let k = 0; k < K; k++) mean[k] = mean[k]! / B;
+  for (let r = 0, o = 0; r < B; r++, o += K) {
+    for (let k = 0; k < K; k++) {
+      const dlt = x[o + k]! - mean[k]!;
+      variance[k] += dlt * dlt;
+    }
+  }
+  for (let k = 0; k < K; k++) {
+    variance[k] = variance[k]! / B;
+    inv[k] = 1 / Math.sqrt(variance[k]! + epsilon);
+  }
+  for (let r = 0, o = 0; r < B; r++, o += K) {
+    for (let k = 0; k < K; k++) {
+      const h = (x[o + k]! - mean[k]!) * inv[k]!;
+      hat[o + k] = h;
+      y[o + k] = shift ? h + shift[k]! : h;
+    }
+  }
+  return { mean, variance, inv, hat, y };
+}
+
 /** One pass over the latent layer; shared by the forward and backward kernels (K and B are small). */
 function latentForward(
   B: number,
@@ -583,40 +624,18 @@ function latentForward(
   lvShift: Float32Array | null,
   eps: Float32Array,
 ) {
-  const stats = (x: Float32Array, shift: Float32Array | null) => {
-    const mean = new Float64Array(K);
-    const variance = new Float64Array(K);
-    const inv = new Float64Array(K).fill(1);
-    const hat = Float64Array.from(x);
-    const y = Float64Array.from(x);
-    if (a.batchNorm) {
-      for (let r = 0; r < B; r++) for (let k = 0; k < K; k++) mean[k] += x[r * K + k]! / B;
-      for (let r = 0; r < B; r++) {
-        for (let k = 0; k < K; k++) {
-          const dlt = x[r * K + k]! - mean[k]!;
-          variance[k] += (dlt * dlt) / B;
-        }
-      }
-      for (let k = 0; k < K; k++) inv[k] = 1 / Math.sqrt(variance[k]! + a.epsilon);
-      for (let i = 0; i < B * K; i++) {
-        const k = i % K;
-        hat[i] = (x[i]! - mean[k]!) * inv[k]!;
-        y[i] = hat[i]! + (shift ? shift[k]! : 0);
-      }
-    }
-    return { mean, variance, inv, hat, y };
-  };
-  const mu = stats(muRaw, muShift);
-  const lv = stats(lvRaw, lvShift);
+  const mu = headStats(B, K, a.batchNorm, a.epsilon, muRaw, muShift);
+  const lv = headStats(B, K, a.batchNorm, a.epsilon, lvRaw, lvShift);
   const sigma = new Float64Array(B * K);
   const soft = new Float64Array(B * K);
   const kl = new Float64Array(B);
-  for (let r = 0; r < B; r++) {
-    const o = r * K;
+  const { priorMean, priorVar, priorLogVar } = a;
+  for (let r = 0, o = 0; r < B; r++, o += K) {
     let max = -Infinity;
     for (let k = 0; k < K; k++) {
-      sigma[o + k] = Math.exp(0.5 * lv.y[o + k]!);
-      const z = mu.y[o + k]! + sigma[o + k]! * eps[o + k]!;
+      const s = Math.exp(0.5 * lv.y[o + k]!);
+      sigma[o + k] = s;
+      const z = mu.y[o + k]! + s * eps[o + k]!;
       soft[o + k] = z;
       if (z > max) max = z;
     }
@@ -627,11 +646,12 @@ function latentForward(
       total += e;
     }
     let sum = 0;
+    const scale = 1 / total;
     for (let k = 0; k < K; k++) {
-      soft[o + k] = soft[o + k]! / total;
-      const m = mu.y[o + k]! - a.priorMean[k]!;
+      soft[o + k] = soft[o + k]! * scale;
+      const m = mu.y[o + k]! - priorMean[k]!;
       const s2 = sigma[o + k]! * sigma[o + k]!;
-      sum += s2 / a.priorVar[k]! + (m * m) / a.priorVar[k]! + a.priorLogVar[k]! - lv.y[o + k]!;
+      sum += (s2 + m * m) / priorVar[k]! + priorLogVar[k]! - lv.y[o + k]!;
     }
     kl[r] = 0.5 * (sum - K);
   }
@@ -703,19 +723,23 @@ function latentGradKernel(backendName: string) {
     const back = (d: Float64Array, st: { inv: Float64Array; hat: Float64Array }, dx: Float32Array, dshift: Float32Array) => {
       const m1 = new Float64Array(K);
       const m2 = new Float64Array(K);
-      for (let i = 0; i < B * K; i++) {
-        const k = i % K;
-        m1[k] += d[i]!;
-        m2[k] += d[i]! * st.hat[i]!;
+      for (let o = 0; o < B * K; o += K) {
+        for (let k = 0; k < K; k++) {
+          m1[k] += d[o + k]!;
+          m2[k] += d[o + k]! * st.hat[o + k]!;
+        }
       }
       for (let k = 0; k < K; k++) dshift[k] = m1[k]!;
       if (!a.batchNorm) {
         dx.set(d);
         return;
       }
-      for (let i = 0; i < B * K; i++) {
-        const k = i % K;
-        dx[i] = st.inv[k]! * (d[i]! - m1[k]! / B - (st.hat[i]! * m2[k]!) / B);
+      for (let k = 0; k < K; k++) {
+        m1[k] = m1[k]! / B;
+        m2[k] = m2[k]! / B;
+      }
+      for (let o = 0; o < B * K; o += K) {
+        for (let k = 0; k < K; k++) dx[o + k] = st.inv[k]! * (d[o + k]! - m1[k]! - st.hat[o + k]! * m2[k]!);
       }
     };
     const [dMuT, dLvT, dMuShiftT, dLvShiftT] = outs as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
