@@ -195,6 +195,17 @@ function clearCounts(docCount: Int32Array, order: Int32Array, n: number): void {
   for (let i = 0; i < n; i++) if (order[i]! >= 0) docCount[order[i]!] = 0;
 }
 
+/**
+ * An empty array already of V8's general element kind. A `[]` literal starts as
+ * small-integer kind and changes kind at its first string; optimised code that
+ * met arrays of both kinds at one push was dropped ("not a Smi") on a later build.
+ */
+function stringArray(): string[] {
+  const a = [''];
+  a.pop();
+  return a;
+}
+
 /** A copy of `a` with room for at least `n` entries (doubling). */
 function grownInt32(a: Int32Array, n: number): Int32Array {
   const next = new Int32Array(Math.max(n, 2 * a.length));
@@ -260,7 +271,7 @@ export class Dictionary {
   // as much as the index insert and filterExtremes usually drops most of them.
   // Once anyone reads token2id, the Map is built once and is the truth from then on.
   private map: Map<string, number> | undefined;
-  private tokens: string[] = [];
+  private tokens: string[] = stringArray();
   private index: Record<string, number> = Object.create(null) as Record<string, number>;
   private dfsMap: Map<number, number> = new Map();
   private cfsMap: Map<number, number> = new Map();
@@ -291,7 +302,7 @@ export class Dictionary {
   private seen = new Int32Array(0);
   private stamp = 0;
   // addFast's scratch for a document's unseen tokens.
-  private newTokens: string[] = [];
+  private newTokens: string[] = stringArray();
   private newCounts: Int32Array = new Int32Array(64);
   private newTags: Int32Array = new Int32Array(64);
   private newIdOf: Int32Array = new Int32Array(64);
@@ -341,7 +352,7 @@ export class Dictionary {
   get token2id(): Map<string, number> {
     if (this.map === undefined) {
       this.map = TokenMap.fromIndexed(this.tokens, this.index);
-      this.tokens = [];
+      this.tokens = stringArray();
       this.index = Object.create(null) as Record<string, number>;
     }
     return this.map;
@@ -349,7 +360,7 @@ export class Dictionary {
 
   set token2id(map: Map<string, number>) {
     this.map = map;
-    this.tokens = [];
+    this.tokens = stringArray();
     this.index = Object.create(null) as Record<string, number>;
   }
 
@@ -495,9 +506,9 @@ export class Dictionary {
       if (count > 1) {
         let astral = false;
         for (let k = 0; k < count && !astral; k++) astral = SURROGATE.test(newTokens[k]!);
-        // Without surrogates UTF-16 order is code point order. One call site for both
-        // orders: a separate, rarely taken branch here (the inline code point sort, or a
-        // call without type feedback) made V8 drop addFast's optimised code on every document with an emoji.
+        // Without surrogates UTF-16 order is code point order. One call site and one sort
+        // for both orders: a separate, rarely taken branch here (the inline code point sort, or a
+        // call without type feedback) made V8 drop addFast's optimised code on documents with an emoji.
         sortTokens(newTokens, tags, count, astral);
       }
       const newIdOf = this.newIdOf.length < count ? (this.newIdOf = new Int32Array(Math.max(count, 2 * this.newIdOf.length))) : this.newIdOf;
@@ -907,7 +918,7 @@ export class Dictionary {
     // compactify: surviving ids renumbered 0.. in id order, token2id order kept
     // (left in the built-up form: the Map is made only if someone reads token2id).
     const newId = new Int32Array(n);
-    const survivors: string[] = [];
+    const survivors = stringArray();
     const index = Object.create(null) as Record<string, number>;
     for (let id = 0; id < n; id++) {
       if (good[id] === 1) {

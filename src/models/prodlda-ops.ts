@@ -8,9 +8,12 @@
  * bag of words directly (cost ∝ non-zeros). Like a kitchen that plates a dish in one pass instead
  * of sending every ingredient to a separate station.
  *
- * The kernels are registered for the wasm and cpu backends and compute in JavaScript over the
- * backend's own memory (wasm heap views; no copies). On other backends (tfjs-node) `fusedOpsAvailable`
- * is false and the model keeps its tf-op formulation, which computes the same function.
+ * The kernels are registered for the wasm and cpu backends and work over the backend's own memory
+ * (wasm heap views; no copies). On wasm their [batch, vocab] and [batch, hidden] passes run in the
+ * WebAssembly SIMD kernels of ../backend/simd (as do the decoder's and the dense encoder layers'
+ * products: `topicMatMul`, `denseLayer`), with the plain-JavaScript loops here as the cpu path and the
+ * tests' reference. On other backends (tfjs-node) `fusedOpsAvailable` is false and the model keeps its
+ * tf-op formulation, which computes the same function.
  */
 import * as tf from '@tensorflow/tfjs';
 import { CorpusflowError } from '../errors.js';

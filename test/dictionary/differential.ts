@@ -150,6 +150,19 @@ t.test('sortTokens orders like the default sort and moves the tags along', async
     if (keys.join('\u0001') !== expected.join('\u0001') || keys.some((k, i) => original[tags[i]!] !== k)) bad++;
   }
   t.equal(bad, 0, '300 random sets of strings, empty and prefix strings included');
+  // By code point: pairs, lone halves of both kinds, and U+E000..U+FFFF, where UTF-16 order disagrees.
+  const units = ['a', '\u00e9', '\ue000', '\uffff', '\ud83d', '\ude00', '\ud800', '\udfff', '\ud835\udc00', '\ud83d\ude00'];
+  let badCp = 0;
+  for (let round = 0; round < 300; round++) {
+    const n = Math.floor(random() * 120);
+    const keys = Array.from(new Set(Array.from({ length: n }, () => Array.from({ length: Math.floor(random() * 6) }, () => units[Math.floor(random() * units.length)]).join(''))));
+    const original = keys.slice();
+    const tags = Int32Array.from(keys, (_, i) => i);
+    sortTokens(keys, tags, keys.length, true);
+    const expected = original.slice().sort(pyCompare);
+    if (keys.join('\u0001') !== expected.join('\u0001') || keys.some((k, i) => original[tags[i]!] !== k)) badCp++;
+  }
+  t.equal(badCp, 0, '300 random sets of strings with surrogates, sorted by code point');
   // Deep recursion falls back to the native sort: many distinct first units in adversarial order.
   const keys = Array.from({ length: 5000 }, (_, i) => String.fromCharCode(0x100 + ((i * 7919) % 5000)) + 'x');
   const tags = Int32Array.from(keys, (_, i) => i);
