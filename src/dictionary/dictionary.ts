@@ -312,6 +312,10 @@ export class Dictionary {
    * @param options `pruneAt` as in {@link Dictionary.addDocuments}.
    */
   constructor(documents?: Iterable<Iterable<string>> | null, options: AddDocumentsOptions = {}) {
+    // Written a second time on purpose: V8 treats a field stored only once as a
+    // constant of the object, and the first later reassignment (filterExtremes
+    // replaces the tokens) would throw away addFast's optimised code mid-benchmark.
+    this.setIndexed(undefined, stringArray(), Object.create(null) as Record<string, number>);
     if (documents !== undefined && documents !== null) this.addDocuments(documents, options);
   }
 
@@ -350,18 +354,19 @@ export class Dictionary {
 
   /** token → id. Iterates in the order tokens were added, as gensim's dict does. */
   get token2id(): Map<string, number> {
-    if (this.map === undefined) {
-      this.map = TokenMap.fromIndexed(this.tokens, this.index);
-      this.tokens = stringArray();
-      this.index = Object.create(null) as Record<string, number>;
-    }
-    return this.map;
+    if (this.map === undefined) this.setIndexed(TokenMap.fromIndexed(this.tokens, this.index), stringArray(), Object.create(null) as Record<string, number>);
+    return this.map!;
   }
 
   set token2id(map: Map<string, number>) {
+    this.setIndexed(map, stringArray(), Object.create(null) as Record<string, number>);
+  }
+
+  /** Switch token2id's form: a Map, or (map undefined) the built-up tokens + index. */
+  private setIndexed(map: Map<string, number> | undefined, tokens: string[], index: Record<string, number>): void {
     this.map = map;
-    this.tokens = stringArray();
-    this.index = Object.create(null) as Record<string, number>;
+    this.tokens = tokens;
+    this.index = index;
   }
 
   /** Number of tokens. */
@@ -941,9 +946,7 @@ export class Dictionary {
       pendingCf[id] = 0;
     }
     pendingOrder.length = 0;
-    this.map = undefined;
-    this.tokens = survivors;
-    this.index = index;
+    this.setIndexed(undefined, survivors, index);
     this.dfsMap = dfs;
     this.cfsMap = cfs;
     this.id2tokenCache = new Map();
