@@ -3,7 +3,7 @@
 # The generated file is committed, so installing and building corpusflow never needs clang.
 set -euo pipefail
 cd "$(dirname "$0")"
-flags=(--target=wasm32 -O3 -msimd128 -mbulk-memory -nostdlib)
+flags=(--target=wasm32 -O3 -msimd128 -mbulk-memory -nostdlib -Wall -Werror)
 # The module shares tfjs's memory: it must use no stack and hold no static data (see kernels.c).
 if clang "${flags[@]}" -S -o - kernels.c | grep -q '__stack_pointer'; then
   echo "build.sh: kernels.c uses the stack; keep its functions to scalars and pointers" >&2

@@ -174,142 +174,163 @@ void batchnorm_grad(float *G, const float *N, const float *shift, const float *i
   }
 }
 
-/* out [B, V] = A [B, K] · W [K, V], two rows of A at a time over 16 columns of W: each load of W
- * serves two rows. Meant for ProdLDA's decoder (K = topics, small; V = vocabulary); unlike tfjs's
- * XNNPACK matMul it packs nothing, which matters when W changes every step. */
+/* Column blocks of the products below: a [K, 16·COLS] block of W or a [B, 16·COLS] block of G is
+ * reused from L1 cache for every row (or k) before moving on, instead of sweeping the whole matrix
+ * (~240 KB-750 KB at ProdLDA's shapes) once per row. */
+#define COL_BLOCK 256
+
+/* acc += s * w for four vectors starting at w. */
+#define FMA4(c0, c1, c2, c3, s, w)                                        \
+  do {                                                                    \
+    c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(s, wasm_v128_load((w))));      \
+    c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(s, wasm_v128_load((w) + 4)));  \
+    c2 = wasm_f32x4_add(c2, wasm_f32x4_mul(s, wasm_v128_load((w) + 8)));  \
+    c3 = wasm_f32x4_add(c3, wasm_f32x4_mul(s, wasm_v128_load((w) + 12))); \
+  } while (0)
+
+#define STORE4(o, c0, c1, c2, c3)       \
+  do {                                  \
+    wasm_v128_store((o), c0);           \
+    wasm_v128_store((o) + 4, c1);       \
+    wasm_v128_store((o) + 8, c2);       \
+    wasm_v128_store((o) + 12, c3);      \
+  } while (0)
+
+/* out [B, V] = A [B, K] · W [K, V]. Meant for ProdLDA's decoder (K = topics, small; V = vocabulary)
+ * and its dense encoder layers; unlike tfjs's XNNPACK matMul it packs nothing, which matters when W
+ * changes every step. */
 EXPORT(matmul)
 void matmul(const float *A, const float *W, int B, int K, int V, float *out) {
   int v16 = V & ~15;
-  int b = 0;
-  for (; b + 2 <= B; b += 2) {
-    const float *a0 = A + (long)b * K, *a1 = a0 + K;
-    float *o0 = out + (long)b * V, *o1 = o0 + V;
-    for (int v = 0; v < v16; v += 16) {
-      v128_t c00 = SPLAT(0.0f), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-      for (int k = 0; k < K; k++) {
-        const float *w = W + (long)k * V + v;
-        v128_t w0 = wasm_v128_load(w), w1 = wasm_v128_load(w + 4), w2 = wasm_v128_load(w + 8), w3 = wasm_v128_load(w + 12);
-        v128_t s0 = SPLAT(a0[k]), s1 = SPLAT(a1[k]);
-        c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(s0, w0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(s0, w1));
-        c02 = wasm_f32x4_add(c02, wasm_f32x4_mul(s0, w2)); c03 = wasm_f32x4_add(c03, wasm_f32x4_mul(s0, w3));
-        c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(s1, w0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(s1, w1));
-        c12 = wasm_f32x4_add(c12, wasm_f32x4_mul(s1, w2)); c13 = wasm_f32x4_add(c13, wasm_f32x4_mul(s1, w3));
+  for (int c = 0; c < v16; c += COL_BLOCK) {
+    int cend = c + COL_BLOCK < v16 ? c + COL_BLOCK : v16;
+    int b = 0;
+    for (; b + 2 <= B; b += 2) { /* two rows per load of W */
+      const float *a0 = A + (long)b * K, *a1 = a0 + K;
+      float *o0 = out + (long)b * V, *o1 = o0 + V;
+      for (int v = c; v < cend; v += 16) {
+        v128_t c00 = SPLAT(0.0f), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        for (int k = 0; k < K; k++) {
+          const float *w = W + (long)k * V + v;
+          v128_t w0 = wasm_v128_load(w), w1 = wasm_v128_load(w + 4), w2 = wasm_v128_load(w + 8), w3 = wasm_v128_load(w + 12);
+          v128_t s0 = SPLAT(a0[k]), s1 = SPLAT(a1[k]);
+          c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(s0, w0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(s0, w1));
+          c02 = wasm_f32x4_add(c02, wasm_f32x4_mul(s0, w2)); c03 = wasm_f32x4_add(c03, wasm_f32x4_mul(s0, w3));
+          c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(s1, w0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(s1, w1));
+          c12 = wasm_f32x4_add(c12, wasm_f32x4_mul(s1, w2)); c13 = wasm_f32x4_add(c13, wasm_f32x4_mul(s1, w3));
+        }
+        STORE4(o0 + v, c00, c01, c02, c03);
+        STORE4(o1 + v, c10, c11, c12, c13);
       }
-      wasm_v128_store(o0 + v, c00); wasm_v128_store(o0 + v + 4, c01); wasm_v128_store(o0 + v + 8, c02); wasm_v128_store(o0 + v + 12, c03);
-      wasm_v128_store(o1 + v, c10); wasm_v128_store(o1 + v + 4, c11); wasm_v128_store(o1 + v + 8, c12); wasm_v128_store(o1 + v + 12, c13);
     }
-    for (int v = v16; v < V; v++) {
-      float c0 = 0.0f, c1 = 0.0f;
-      for (int k = 0; k < K; k++) { c0 += a0[k] * W[(long)k * V + v]; c1 += a1[k] * W[(long)k * V + v]; }
-      o0[v] = c0;
-      o1[v] = c1;
+    for (; b < B; b++) {
+      const float *a = A + (long)b * K;
+      float *o = out + (long)b * V;
+      for (int v = c; v < cend; v += 16) {
+        v128_t c0 = SPLAT(0.0f), c1 = c0, c2 = c0, c3 = c0;
+        for (int k = 0; k < K; k++) {
+          v128_t s0 = SPLAT(a[k]);
+          FMA4(c0, c1, c2, c3, s0, W + (long)k * V + v);
+        }
+        STORE4(o + v, c0, c1, c2, c3);
+      }
     }
   }
-  for (; b < B; b++) {
-    const float *a0 = A + (long)b * K;
-    float *o0 = out + (long)b * V;
-    for (int v = 0; v < v16; v += 16) {
-      v128_t c0 = SPLAT(0.0f), c1 = c0, c2 = c0, c3 = c0;
-      for (int k = 0; k < K; k++) {
-        const float *w = W + (long)k * V + v;
-        v128_t s0 = SPLAT(a0[k]);
-        c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(s0, wasm_v128_load(w))); c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(s0, wasm_v128_load(w + 4)));
-        c2 = wasm_f32x4_add(c2, wasm_f32x4_mul(s0, wasm_v128_load(w + 8))); c3 = wasm_f32x4_add(c3, wasm_f32x4_mul(s0, wasm_v128_load(w + 12)));
-      }
-      wasm_v128_store(o0 + v, c0); wasm_v128_store(o0 + v + 4, c1); wasm_v128_store(o0 + v + 8, c2); wasm_v128_store(o0 + v + 12, c3);
-    }
+  for (int b = 0; b < B; b++)
     for (int v = v16; v < V; v++) {
-      float c0 = 0.0f;
-      for (int k = 0; k < K; k++) c0 += a0[k] * W[(long)k * V + v];
-      o0[v] = c0;
+      float acc = 0.0f;
+      for (int k = 0; k < K; k++) acc += A[(long)b * K + k] * W[(long)k * V + v];
+      out[(long)b * V + v] = acc;
     }
-  }
 }
 
-/* out [B, K] = G [B, V] · W [K, V]ᵀ: out[b, k] = G[b, :] · W[k, :], two rows of W per pass over
- * G's row (each load of G serves two dot products). */
+/* out [B, K] = G [B, V] · W [K, V]ᵀ: out[b, k] = G[b, :] · W[k, :], accumulated block by block of
+ * columns (each block of W and of G is read from cache for all the (b, k) pairs), in double. */
 EXPORT(matmul_nt)
-void matmul_nt(const float *G, const float *W, int B, int K, int V, float *out) {
+void matmul_nt(const float *G, const float *W, int B, int K, int V, float *out, double *acc) {
   int v8 = V & ~7;
-  for (int b = 0; b < B; b++) {
-    const float *g = G + (long)b * V;
-    int k = 0;
-    for (; k + 2 <= K; k += 2) {
-      const float *w0 = W + (long)k * V, *w1 = w0 + V;
-      v128_t c00 = SPLAT(0.0f), c01 = c00, c10 = c00, c11 = c00;
-      for (int v = 0; v < v8; v += 8) {
-        v128_t x0 = wasm_v128_load(g + v), x1 = wasm_v128_load(g + v + 4);
-        c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x0, wasm_v128_load(w0 + v)));
-        c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x1, wasm_v128_load(w0 + v + 4)));
-        c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x0, wasm_v128_load(w1 + v)));
-        c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x1, wasm_v128_load(w1 + v + 4)));
+  for (int i = 0; i < B * K; i++) acc[i] = 0.0;
+  for (int c = 0; c < v8; c += COL_BLOCK) {
+    int cend = c + COL_BLOCK < v8 ? c + COL_BLOCK : v8;
+    for (int b = 0; b < B; b++) {
+      const float *g = G + (long)b * V;
+      double *ab = acc + (long)b * K;
+      int k = 0;
+      for (; k + 2 <= K; k += 2) { /* two rows of W per load of G */
+        const float *w0 = W + (long)k * V, *w1 = w0 + V;
+        v128_t c00 = SPLAT(0.0f), c01 = c00, c10 = c00, c11 = c00;
+        for (int v = c; v < cend; v += 8) {
+          v128_t x0 = wasm_v128_load(g + v), x1 = wasm_v128_load(g + v + 4);
+          c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x0, wasm_v128_load(w0 + v)));
+          c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x1, wasm_v128_load(w0 + v + 4)));
+          c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x0, wasm_v128_load(w1 + v)));
+          c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x1, wasm_v128_load(w1 + v + 4)));
+        }
+        ab[k] += lanes_sum(wasm_f32x4_add(c00, c01));
+        ab[k + 1] += lanes_sum(wasm_f32x4_add(c10, c11));
       }
-      double t0 = lanes_sum(wasm_f32x4_add(c00, c01)), t1 = lanes_sum(wasm_f32x4_add(c10, c11));
-      for (int v = v8; v < V; v++) { t0 += g[v] * w0[v]; t1 += g[v] * w1[v]; }
-      out[(long)b * K + k] = (float)t0;
-      out[(long)b * K + k + 1] = (float)t1;
-    }
-    for (; k < K; k++) {
-      const float *w0 = W + (long)k * V;
-      v128_t c0 = SPLAT(0.0f), c1 = c0;
-      for (int v = 0; v < v8; v += 8) {
-        c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(wasm_v128_load(g + v), wasm_v128_load(w0 + v)));
-        c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(wasm_v128_load(g + v + 4), wasm_v128_load(w0 + v + 4)));
+      for (; k < K; k++) {
+        const float *w = W + (long)k * V;
+        v128_t c0 = SPLAT(0.0f), c1 = c0;
+        for (int v = c; v < cend; v += 8) {
+          c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(wasm_v128_load(g + v), wasm_v128_load(w + v)));
+          c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(wasm_v128_load(g + v + 4), wasm_v128_load(w + v + 4)));
+        }
+        ab[k] += lanes_sum(wasm_f32x4_add(c0, c1));
       }
-      double t0 = lanes_sum(wasm_f32x4_add(c0, c1));
-      for (int v = v8; v < V; v++) t0 += g[v] * w0[v];
-      out[(long)b * K + k] = (float)t0;
     }
   }
+  for (int b = 0; b < B; b++)
+    for (int k = 0; k < K; k++) {
+      double t = acc[(long)b * K + k];
+      for (int v = v8; v < V; v++) t += G[(long)b * V + v] * W[(long)k * V + v];
+      out[(long)b * K + k] = (float)t;
+    }
 }
 
-/* out [K, V] = A [B, K]ᵀ · G [B, V]: out[k, :] = Σ_b A[b, k] G[b, :], over 16 columns and two k at
- * a time (each load of G serves two rows of out). */
+/* out [K, V] = A [B, K]ᵀ · G [B, V]: out[k, :] = Σ_b A[b, k] G[b, :], one block of columns of G
+ * at a time (kept in cache for every k). */
 EXPORT(matmul_tn)
 void matmul_tn(const float *A, const float *G, int B, int K, int V, float *out) {
   int v16 = V & ~15;
-  int k = 0;
-  for (; k + 2 <= K; k += 2) {
-    float *o0 = out + (long)k * V, *o1 = o0 + V;
-    for (int v = 0; v < v16; v += 16) {
-      v128_t c00 = SPLAT(0.0f), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-      for (int b = 0; b < B; b++) {
-        const float *g = G + (long)b * V + v;
-        v128_t x0 = wasm_v128_load(g), x1 = wasm_v128_load(g + 4), x2 = wasm_v128_load(g + 8), x3 = wasm_v128_load(g + 12);
-        v128_t s0 = SPLAT(A[(long)b * K + k]), s1 = SPLAT(A[(long)b * K + k + 1]);
-        c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(s0, x0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(s0, x1));
-        c02 = wasm_f32x4_add(c02, wasm_f32x4_mul(s0, x2)); c03 = wasm_f32x4_add(c03, wasm_f32x4_mul(s0, x3));
-        c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(s1, x0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(s1, x1));
-        c12 = wasm_f32x4_add(c12, wasm_f32x4_mul(s1, x2)); c13 = wasm_f32x4_add(c13, wasm_f32x4_mul(s1, x3));
+  for (int c = 0; c < v16; c += COL_BLOCK) {
+    int cend = c + COL_BLOCK < v16 ? c + COL_BLOCK : v16;
+    int k = 0;
+    for (; k + 2 <= K; k += 2) { /* two rows of out per load of G */
+      float *o0 = out + (long)k * V, *o1 = o0 + V;
+      for (int v = c; v < cend; v += 16) {
+        v128_t c00 = SPLAT(0.0f), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        for (int b = 0; b < B; b++) {
+          const float *g = G + (long)b * V + v;
+          v128_t x0 = wasm_v128_load(g), x1 = wasm_v128_load(g + 4), x2 = wasm_v128_load(g + 8), x3 = wasm_v128_load(g + 12);
+          v128_t s0 = SPLAT(A[(long)b * K + k]), s1 = SPLAT(A[(long)b * K + k + 1]);
+          c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(s0, x0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(s0, x1));
+          c02 = wasm_f32x4_add(c02, wasm_f32x4_mul(s0, x2)); c03 = wasm_f32x4_add(c03, wasm_f32x4_mul(s0, x3));
+          c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(s1, x0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(s1, x1));
+          c12 = wasm_f32x4_add(c12, wasm_f32x4_mul(s1, x2)); c13 = wasm_f32x4_add(c13, wasm_f32x4_mul(s1, x3));
+        }
+        STORE4(o0 + v, c00, c01, c02, c03);
+        STORE4(o1 + v, c10, c11, c12, c13);
       }
-      wasm_v128_store(o0 + v, c00); wasm_v128_store(o0 + v + 4, c01); wasm_v128_store(o0 + v + 8, c02); wasm_v128_store(o0 + v + 12, c03);
-      wasm_v128_store(o1 + v, c10); wasm_v128_store(o1 + v + 4, c11); wasm_v128_store(o1 + v + 8, c12); wasm_v128_store(o1 + v + 12, c13);
     }
-    for (int v = v16; v < V; v++) {
-      float c0 = 0.0f, c1 = 0.0f;
-      for (int b = 0; b < B; b++) { c0 += A[(long)b * K + k] * G[(long)b * V + v]; c1 += A[(long)b * K + k + 1] * G[(long)b * V + v]; }
-      o0[v] = c0;
-      o1[v] = c1;
+    for (; k < K; k++) {
+      float *o = out + (long)k * V;
+      for (int v = c; v < cend; v += 16) {
+        v128_t c0 = SPLAT(0.0f), c1 = c0, c2 = c0, c3 = c0;
+        for (int b = 0; b < B; b++) {
+          v128_t s0 = SPLAT(A[(long)b * K + k]);
+          FMA4(c0, c1, c2, c3, s0, G + (long)b * V + v);
+        }
+        STORE4(o + v, c0, c1, c2, c3);
+      }
     }
   }
-  for (; k < K; k++) {
-    float *o0 = out + (long)k * V;
-    for (int v = 0; v < v16; v += 16) {
-      v128_t c0 = SPLAT(0.0f), c1 = c0, c2 = c0, c3 = c0;
-      for (int b = 0; b < B; b++) {
-        const float *g = G + (long)b * V + v;
-        v128_t s0 = SPLAT(A[(long)b * K + k]);
-        c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(s0, wasm_v128_load(g))); c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(s0, wasm_v128_load(g + 4)));
-        c2 = wasm_f32x4_add(c2, wasm_f32x4_mul(s0, wasm_v128_load(g + 8))); c3 = wasm_f32x4_add(c3, wasm_f32x4_mul(s0, wasm_v128_load(g + 12)));
-      }
-      wasm_v128_store(o0 + v, c0); wasm_v128_store(o0 + v + 4, c1); wasm_v128_store(o0 + v + 8, c2); wasm_v128_store(o0 + v + 12, c3);
-    }
+  for (int k = 0; k < K; k++)
     for (int v = v16; v < V; v++) {
-      float c0 = 0.0f;
-      for (int b = 0; b < B; b++) c0 += A[(long)b * K + k] * G[(long)b * V + v];
-      o0[v] = c0;
+      float acc = 0.0f;
+      for (int b = 0; b < B; b++) acc += A[(long)b * K + k] * G[(long)b * V + v];
+      out[(long)k * V + v] = acc;
     }
-  }
 }
 
 /* y[0..n) += a * x[0..n) */
