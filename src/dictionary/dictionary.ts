@@ -933,22 +933,31 @@ export class Dictionary {
         survivors.push(token);
       }
     }
-    // dfs/cfs in first-touch order, as the fold would have left them, filtered and renumbered.
-    const dfs = new Map<number, number>();
-    const cfs = new Map<number, number>();
+    // The survivors' dfs/cfs stay pending, renumbered, in their first-touch order: a
+    // later read folds them into the Maps in the order gensim's filtered dicts have,
+    // and the next filterExtremes (pruneAt) can take this path again. Moving in
+    // increasing id order is safe in place: a survivor's new id is never above its old one.
+    const survivorCount = survivors.length;
+    for (let id = 0; id < n; id++) {
+      if (good[id] === 1) {
+        pendingDf[newId[id]!] = pendingDf[id]!;
+        pendingCf[newId[id]!] = pendingCf[id]!;
+      }
+    }
+    // Ids below survivorCount now all hold a survivor's statistics. Statistics are non-zero only
+    // at listed ids (see addFast), so clearing the listed ones from survivorCount on clears the rest.
+    let to = 0;
     for (let i = 0; i < pendingOrder.length; i++) {
       const id = pendingOrder[i]!;
-      if (id < n && good[id] === 1) {
-        cfs.set(newId[id]!, pendingCf[id]!);
-        dfs.set(newId[id]!, pendingDf[id]!);
+      if (id >= survivorCount) {
+        pendingDf[id] = 0;
+        pendingCf[id] = 0;
       }
-      pendingDf[id] = 0;
-      pendingCf[id] = 0;
+      if (id < n && good[id] === 1) pendingOrder[to++] = newId[id]!;
     }
-    pendingOrder.length = 0;
+    pendingOrder.length = to;
+    // The dfs/cfs Maps were empty on entry (checked above) and stay so.
     this.setIndexed(undefined, survivors, index);
-    this.dfsMap = dfs;
-    this.cfsMap = cfs;
     this.id2tokenCache = new Map();
     return true;
   }
