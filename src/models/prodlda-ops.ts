@@ -29,6 +29,8 @@ const TOPIC_MATMUL = 'CorpusflowTopicMatMul';
 const TOPIC_MATMUL_GRAD = 'CorpusflowTopicMatMulGrad';
 const DENSE = 'CorpusflowDense';
 const DENSE_GRAD = 'CorpusflowDenseGrad';
+const STEP = 'CorpusflowProdLDAStep';
+const STEP_GRAD = 'CorpusflowProdLDAStepGrad';
 const BACKENDS = ['wasm', 'cpu'] as const;
 
 type Values = Float32Array | Int32Array;
@@ -821,6 +823,222 @@ export function topicMatMul(theta: tf.Tensor2D, beta: tf.Tensor2D): tf.Tensor2D 
   return op(theta, beta);
 }
 
+/**
+ * ProdLDA's whole training loss on wasm with the SIMD kernels, as one kernel each way: the kernels
+ * above called directly, without the engine between them. A step then costs ~15 engine dispatches
+ * instead of ~80, and its bookkeeping (tape nodes, saved-tensor clones, intermediate tensors) goes
+ * with them. Computes exactly what `sparseLinear` → `denseLayer`s → dropout → heads → `latent` →
+ * `topicMatMul` → `decoderNll` compute one op at a time (test/models/prodlda-ops.ts compares them).
+ */
+interface StepAttrs {
+  /** Dense softplus layers after the sparse first one. */
+  hidden: number;
+  latent: LatentAttrs;
+  decoder: DecoderAttrs;
+  size: number;
+  vocab: number;
+}
+
+/** Frees kernel-internal outputs (the engine never sees them). */
+function release(backend: unknown, infos: tf.TensorInfo[]): void {
+  const b = backend as { disposeData(dataId: tf.DataId, force?: boolean): boolean };
+  for (const info of infos) b.disposeData(info.dataId, true);
+}
+
+/** x ⊙ m into a new [B, H] output (the dropout mask, applied forward and backward). */
+function multiplyInto(mem: Memory, x: tf.TensorInfo, m: tf.TensorInfo): tf.TensorInfo {
+  const out = mem.alloc(x.shape, 'float32');
+  const o = mem.view(out) as Float32Array;
+  const a = mem.view(x) as Float32Array;
+  const b = mem.view(m) as Float32Array;
+  for (let i = 0; i < o.length; i++) o[i] = a[i]! * b[i]!;
+  return out;
+}
+
+/**
+ * Inputs: W0, b0 (sparse layer), W1..Wn, b1..bn (dense), wm, bm, wl, bl (heads), beta (decoder),
+ * decBias, optional decShift, muShift, lvShift, ids, rows, counts, encMask, eps, thetaMask.
+ * Outputs: loss per document [B], latent stats [4, K], decoder mean and variance [V], then what the
+ * backward pass needs: z0, a0, (z_i, a_i)..., h, muRaw, lvRaw, theta, N, P, scale.
+ */
+function stepKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const a = attrs as unknown as StepAttrs;
+  const mem = memoryOf('wasm', backend);
+  const inp = inputs as Record<string, tf.TensorInfo>;
+  const words = { ids: inp.ids!, rows: inp.rows!, counts: inp.counts! };
+  const [a0, z0] = sparseLinearKernel('wasm')({ inputs: { kernel: inp.W0!, bias: inp.b0!, ...words }, backend, attrs: { size: a.size, softplus: true } });
+  const layers: tf.TensorInfo[] = [z0!, a0!];
+  let act = a0!;
+  for (let l = 1; l <= a.hidden; l++) {
+    const [al, zl] = denseKernel({ inputs: { x: act, w: inp[`W${l}`]!, b: inp[`b${l}`]! }, backend, attrs: { softplus: true } });
+    layers.push(zl!, al!);
+    act = al!;
+  }
+  const h = multiplyInto(mem, act, inp.encMask!);
+  const [muRaw] = denseKernel({ inputs: { x: h, w: inp.wm!, b: inp.bm! }, backend, attrs: { softplus: false } });
+  const [lvRaw] = denseKernel({ inputs: { x: h, w: inp.wl!, b: inp.bl! }, backend, attrs: { softplus: false } });
+  const shifts: Record<string, tf.TensorInfo> = inp.muShift ? { muShift: inp.muShift, lvShift: inp.lvShift! } : {};
+  const [latentOut, latentStats] = latentKernel('wasm')({ inputs: { muRaw: muRaw!, lvRaw: lvRaw!, ...shifts, eps: inp.eps!, mask: inp.thetaMask! }, backend, attrs: a.latent });
+  const [B, K] = muRaw!.shape as [number, number];
+  const theta = mem.alloc([B, K], 'float32');
+  const [logits] = [topicMatMulKernel({ inputs: { a: fillTheta(mem, latentOut!, theta, B, K), w: inp.beta! }, backend, attrs: {} })];
+  const [nll, N, P, mean, variance, scale] = decoderNllKernel('wasm')({
+    inputs: { logits: logits!, bias: inp.decBias!, ...(inp.decShift ? { shift: inp.decShift } : {}), ...words },
+    backend,
+    attrs: a.decoder,
+  });
+  const loss = mem.alloc([B], 'float32');
+  const lossV = mem.view(loss) as Float32Array;
+  const nllV = mem.view(nll!) as Float32Array;
+  const lat = mem.view(latentOut!) as Float32Array;
+  for (let r = 0; r < B; r++) lossV[r] = nllV[r]! + lat[r * (K + 1) + K]!;
+  release(backend, [logits!, nll!, latentOut!]);
+  return [loss, latentStats!, mean!, variance!, ...layers, h, muRaw!, lvRaw!, theta, N!, P!, scale!];
+}
+
+/** θ (the first K columns of the latent kernel's [B, K + 1] output) into `theta`; returns it. */
+function fillTheta(mem: Memory, latentOut: tf.TensorInfo, theta: tf.TensorInfo, B: number, K: number): tf.TensorInfo {
+  const src = mem.view(latentOut) as Float32Array;
+  const dst = mem.view(theta) as Float32Array;
+  for (let r = 0; r < B; r++) for (let k = 0; k < K; k++) dst[r * K + k] = src[r * (K + 1) + k]!;
+  return theta;
+}
+
+/** Backward of `stepKernel`: gradients of Σ_b dy[b]·loss[b] for W0, b0, W1, b1, ..., wm, bm, wl, bl, beta, [muShift, lvShift]. */
+function stepGradKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const a = attrs as unknown as StepAttrs;
+  const mem = memoryOf('wasm', backend);
+  const inp = inputs as Record<string, tf.TensorInfo>;
+  const words = { ids: inp.ids!, rows: inp.rows!, counts: inp.counts! };
+  const [B, K] = inp.theta!.shape as [number, number];
+  const [dLogits] = [decoderNllGradKernel('wasm')({
+    inputs: { dy: inp.dy!, n: inp.N!, p: inp.P!, variance: inp.decVar!, scale: inp.scale!, ...(inp.decShift ? { shift: inp.decShift } : {}), ...words },
+    backend,
+    attrs: a.decoder,
+  })];
+  const [dTheta, dBeta] = topicMatMulGradKernel({ inputs: { dy: dLogits!, a: inp.theta!, w: inp.beta! }, backend, attrs: {} });
+  // The latent kernel's output is [θ, KL]: its upstream gradient is [dθ, dy] (loss = nll + KL).
+  const dLatent = mem.alloc([B, K + 1], 'float32');
+  {
+    const o = mem.view(dLatent) as Float32Array;
+    const dt = mem.view(dTheta!) as Float32Array;
+    const dy = mem.view(inp.dy!) as Float32Array;
+    for (let r = 0; r < B; r++) {
+      for (let k = 0; k < K; k++) o[r * (K + 1) + k] = dt[r * K + k]!;
+      o[r * (K + 1) + K] = dy[r]!;
+    }
+  }
+  const shifts: Record<string, tf.TensorInfo> = inp.muShift ? { muShift: inp.muShift, lvShift: inp.lvShift! } : {};
+  const [dMu, dLv, dMuShift, dLvShift] = latentGradKernel('wasm')({
+    inputs: { dy: dLatent, muRaw: inp.muRaw!, lvRaw: inp.lvRaw!, ...shifts, eps: inp.eps!, mask: inp.thetaMask! },
+    backend,
+    attrs: a.latent,
+  });
+  const [dhm, dwm, dbm] = denseGradKernel({ inputs: { dy: dMu!, x: inp.h!, w: inp.wm! }, backend, attrs: {} });
+  const [dhl, dwl, dbl] = denseGradKernel({ inputs: { dy: dLv!, x: inp.h!, w: inp.wl! }, backend, attrs: {} });
+  // dh = dhm + dhl, then through the dropout mask.
+  let dAct = mem.alloc(inp.h!.shape, 'float32');
+  {
+    const o = mem.view(dAct) as Float32Array;
+    const x = mem.view(dhm!) as Float32Array;
+    const y = mem.view(dhl!) as Float32Array;
+    const m = mem.view(inp.encMask!) as Float32Array;
+    for (let i = 0; i < o.length; i++) o[i] = (x[i]! + y[i]!) * m[i]!;
+  }
+  const temps: tf.TensorInfo[] = [dLogits!, dTheta!, dLatent, dMu!, dLv!, dhm!, dhl!];
+  const layerGrads: tf.TensorInfo[][] = [];
+  for (let l = a.hidden; l >= 1; l--) {
+    const [dx, dw, db] = denseGradKernel({ inputs: { dy: dAct, x: inp[`a${l - 1}`]!, w: inp[`W${l}`]!, z: inp[`z${l}`]! }, backend, attrs: {} });
+    temps.push(dAct);
+    layerGrads.unshift([dw!, db!]);
+    dAct = dx!;
+  }
+  const [dW0, db0] = sparseLinearGradKernel('wasm')({ inputs: { dy: dAct, z: inp.z0!, ...words }, backend, attrs: { vocab: a.vocab } });
+  temps.push(dAct);
+  if (!inp.muShift) temps.push(dMuShift!, dLvShift!);
+  release(backend, temps);
+  return [dW0!, db0!, ...layerGrads.flat(), dwm!, dbm!, dwl!, dbl!, dBeta!, ...(inp.muShift ? [dMuShift!, dLvShift!] : [])];
+}
+
+/** The weights `prodldaStepLoss` trains (tensors or variables), in the order its gradients come back. */
+export interface ProdLDAStepWeights {
+  /** The sparse first layer, then the dense softplus layers. */
+  encoder: Array<{ kernel: tf.Tensor2D; bias: tf.Tensor1D }>;
+  mean: { kernel: tf.Tensor2D; bias: tf.Tensor1D };
+  logvar: { kernel: tf.Tensor2D; bias: tf.Tensor1D };
+  beta: tf.Tensor2D;
+  /** Learnt shifts of the mean and log-variance batch norms (null without batch norm). */
+  shifts: { mu: tf.Tensor1D; logvar: tf.Tensor1D } | null;
+}
+
+export interface ProdLDAStepResult {
+  /** Reconstruction loss + KL per document [B]; differentiable with respect to every weight. */
+  loss: tf.Tensor1D;
+  /** As `latent`'s stats [4, K], and the decoder's batch mean and variance [V]; kept: the caller disposes them. */
+  latentStats: tf.Tensor2D;
+  decoderMean: tf.Tensor1D;
+  decoderVariance: tf.Tensor1D;
+}
+
+/** Whether `prodldaStepLoss` can run: wasm with the SIMD kernels and the fused ops on. */
+export function prodldaStepAvailable(): boolean {
+  return enabled && tf.getBackend() === 'wasm' && simdKernels(tf.backend()) !== null;
+}
+
+/**
+ * ProdLDA's training loss per document in one op (see `stepKernel`): the sparse encoder, dropout
+ * (`encMask`: 0 or 1/keep per entry), the latent layer (`eps`, `thetaMask` as in `latent`) and the
+ * decoder. Call only when `prodldaStepAvailable()`.
+ */
+export function prodldaStepLoss(
+  w: ProdLDAStepWeights,
+  x: { ids: tf.Tensor1D; rows: tf.Tensor1D; counts: tf.Tensor1D },
+  size: number,
+  noise: { encMask: tf.Tensor2D; eps: tf.Tensor2D; thetaMask: tf.Tensor2D },
+  decoder: { bias: tf.Tensor1D; shift: tf.Tensor1D | null; attrs: DecoderAttrs },
+  latentAttrs: LatentAttrs,
+): ProdLDAStepResult {
+  registerProdLDAKernels();
+  const hidden = w.encoder.length - 1;
+  const weights: Array<[string, tf.Tensor]> = [];
+  w.encoder.forEach((layer, i) => weights.push([`W${i}`, layer.kernel], [`b${i}`, layer.bias]));
+  weights.push(['wm', w.mean.kernel], ['bm', w.mean.bias], ['wl', w.logvar.kernel], ['bl', w.logvar.bias], ['beta', w.beta]);
+  if (w.shifts) weights.push(['muShift', w.shifts.mu], ['lvShift', w.shifts.logvar]);
+  const fixed: Record<string, tf.Tensor> = { ids: x.ids, rows: x.rows, counts: x.counts, ...noise, decBias: decoder.bias, ...(decoder.shift ? { decShift: decoder.shift } : {}) };
+  const attrs: StepAttrs = { hidden, latent: latentAttrs, decoder: decoder.attrs, size, vocab: w.encoder[0]!.kernel.shape[0] };
+  const names = weights.map(([n]) => n);
+  let latentStats: tf.Tensor2D | undefined;
+  let decoderMean: tf.Tensor1D | undefined;
+  let decoderVariance: tf.Tensor1D | undefined;
+  const savedNames = ['z0', 'a0', ...Array.from({ length: hidden }, (_, i) => [`z${i + 1}`, `a${i + 1}`]).flat(), 'h', 'muRaw', 'lvRaw', 'theta', 'N', 'P', 'scale'];
+  const op = tf.customGrad(((...args: unknown[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const ws = args as tf.Tensor[];
+    const named = Object.fromEntries(names.map((n, i) => [n, ws[i]!]));
+    const outs = tf.engine().runKernel(STEP, { ...named, ...fixed } as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    const [loss, st, mean, variance, ...saved] = outs;
+    latentStats = tf.keep(st as tf.Tensor2D);
+    decoderMean = tf.keep(mean as tf.Tensor1D);
+    // The variance is also an input of the backward pass: saved below as well as returned.
+    decoderVariance = tf.keep(variance as tf.Tensor1D);
+    // Weights and fixed inputs are saved too: the tidy around the loss may dispose the fixed ones first.
+    save([...ws, ...Object.values(fixed), variance!, ...saved]);
+    return {
+      value: loss!,
+      gradFunc: (dy: tf.Tensor, all: tf.Tensor[]) => {
+        const inputsBack: Record<string, tf.Tensor> = { dy };
+        names.forEach((n, i) => (inputsBack[n] = all[i]!));
+        Object.keys(fixed).forEach((n, i) => (inputsBack[n] = all[names.length + i]!));
+        inputsBack.decVar = all[names.length + Object.keys(fixed).length]!;
+        savedNames.forEach((n, i) => (inputsBack[n] = all[names.length + Object.keys(fixed).length + 1 + i]!));
+        return tf.engine().runKernel(STEP_GRAD, inputsBack as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...t: tf.Tensor[]) => tf.Tensor1D;
+  const loss = op(...weights.map(([, t]) => t));
+  return { loss, latentStats: latentStats!, decoderMean: decoderMean!, decoderVariance: decoderVariance! };
+}
+
 let registered = false;
 let enabled = true;
 
@@ -849,6 +1067,8 @@ export function registerProdLDAKernels(): void {
     tf.registerKernel({ kernelName: TOPIC_MATMUL_GRAD, backendName: 'wasm', kernelFunc: topicMatMulGradKernel as unknown as tf.KernelFunc });
     tf.registerKernel({ kernelName: DENSE, backendName: 'wasm', kernelFunc: denseKernel as unknown as tf.KernelFunc });
     tf.registerKernel({ kernelName: DENSE_GRAD, backendName: 'wasm', kernelFunc: denseGradKernel as unknown as tf.KernelFunc });
+    tf.registerKernel({ kernelName: STEP, backendName: 'wasm', kernelFunc: stepKernel as unknown as tf.KernelFunc });
+    tf.registerKernel({ kernelName: STEP_GRAD, backendName: 'wasm', kernelFunc: stepGradKernel as unknown as tf.KernelFunc });
   }
 }
 

@@ -15,11 +15,11 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import * as tf from '@tensorflow/tfjs';
 import { CorpusflowError, invalidOption } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import type { BowBatch } from '../batch/types.js';
+import type { BowBatch, SparseBowBatch } from '../batch/types.js';
 import type { DocId } from '../sources/types.js';
 import type { TrainableModel } from './types.js';
 import type { Optimizer } from '../train/optimizers.js';
-import { decoderNll, denseLayer, fusedOpsAvailable, latent, sparseLinear, topicMatMul } from './prodlda-ops.js';
+import { decoderNll, denseLayer, fusedOpsAvailable, latent, prodldaStepAvailable, prodldaStepLoss, sparseLinear, topicMatMul } from './prodlda-ops.js';
 
 /** Options of `new ProdLDA(...)`; every default is the reference implementation's. */
 export interface ProdLDAOptions {
@@ -260,6 +260,7 @@ export class ProdLDA implements TrainableModel<BowBatch> {
 
   /** The training loss through the fused kernels: encoder, latent layer, decoder + reconstruction. */
   private lossFused(batch: BowBatch): tf.Scalar {
+    if (batch.kind === 'sparse' && this.encoderInputFor(batch) === 'sparse' && prodldaStepAvailable()) return this.lossStep(batch);
     return tf.tidy(() => {
       const x = this.fusedDenseInput(batch);
       const { muRaw, lvRaw } = this.heads(batch, x, true);
@@ -283,6 +284,55 @@ export class ProdLDA implements TrainableModel<BowBatch> {
       stats.dispose();
       const nll = this.decodeNllFused(theta, batch, x, true);
       return tf.mean(tf.add(nll, kl)) as tf.Scalar;
+    });
+  }
+
+  /**
+   * The training loss as one op (wasm with the SIMD kernels, sparse batches): the same function and
+   * the same random draws, in the same order, as `lossFused`.
+   */
+  private lossStep(batch: SparseBowBatch): tf.Scalar {
+    return tf.tidy(() => {
+      const rate = this.options.dropout;
+      const K = this.options.topics;
+      const B = batch.size;
+      // tf.dropout's mask for this seed: floor(u + keep) / keep.
+      const dropMask = (shape: [number, number]) =>
+        (rate > 0 ? tf.div(tf.floor(tf.add(tf.randomUniform(shape, 0, 1, 'float32', this.nextSeed()), 1 - rate)), 1 - rate) : tf.ones(shape)) as tf.Tensor2D;
+      const last = this.encoder.at(-1)!.kernel.shape[1]!;
+      const encMask = dropMask([B, last]);
+      const eps = tf.randomNormal([B, K], 0, 1, 'float32', this.nextSeed()) as tf.Tensor2D;
+      const thetaMask = dropMask([B, K]);
+      const { meanBn, logvarBn } = this;
+      const bn = this.decoderBn;
+      const t2 = (v: tf.Variable) => v as tf.Tensor as tf.Tensor2D;
+      const t1 = (v: tf.Variable) => v as tf.Tensor as tf.Tensor1D;
+      const { loss, latentStats, decoderMean, decoderVariance } = prodldaStepLoss(
+        {
+          encoder: this.encoder.map((l) => ({ kernel: t2(l.kernel), bias: t1(l.bias) })),
+          mean: { kernel: t2(this.meanLayer.kernel), bias: t1(this.meanLayer.bias) },
+          logvar: { kernel: t2(this.logvarLayer.kernel), bias: t1(this.logvarLayer.bias) },
+          beta: t2(this.decoderKernel),
+          shifts: meanBn && logvarBn ? { mu: t1(meanBn.beta), logvar: t1(logvarBn.beta) } : null,
+        },
+        batch,
+        B,
+        { encMask, eps, thetaMask },
+        {
+          bias: this.decoderBias as tf.Tensor as tf.Tensor1D,
+          shift: bn ? (bn.beta as tf.Tensor as tf.Tensor1D) : null,
+          attrs: { batchNorm: bn !== undefined, epsilon: BN_EPSILON, live: this.live.every((l) => l === 1) ? null : this.live },
+        },
+        { batchNorm: meanBn !== undefined, epsilon: BN_EPSILON, ...this.prior },
+      );
+      if (meanBn && logvarBn) {
+        const s = latentStats.dataSync() as Float32Array;
+        updateRunningFrom(meanBn, s.subarray(0, K), s.subarray(K, 2 * K), B);
+        updateRunningFrom(logvarBn, s.subarray(2 * K, 3 * K), s.subarray(3 * K, 4 * K), B);
+      }
+      if (bn) updateRunningFrom(bn, decoderMean.dataSync() as Float32Array, decoderVariance.dataSync() as Float32Array, B);
+      tf.dispose([latentStats, decoderMean, decoderVariance]);
+      return tf.mean(loss) as tf.Scalar;
     });
   }
 
