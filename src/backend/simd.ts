@@ -37,6 +37,7 @@ export interface SimdKernels {
   bias_activation(z: number, bias: number, B: number, O: number, softplus: number, a: number): void;
   softplus(z: number, n: number, a: number): void;
   softplus_grad(da: number, z: number, n: number, dz: number): void;
+  add_mul(x: number, y: number, hasY: number, m: number, n: number, out: number): void;
   column_sums(X: number, B: number, O: number, out: number): void;
   adam(out: number, w: number, g: number, m: number, s: number, n: number, b1: number, c1: number, b2: number, c2: number, eps: number, sqrtBc2: number, step: number): void;
   /** Scratch from tfjs's allocator (16-byte aligned); release with `free`. */

@@ -175,12 +175,7 @@ function decoderNllKernel(backendName: string) {
       nll[r] = max + Math.log(total); // logsumexp for now; the x-weighted part follows
     }
     // nll[b] = Σ_v x[b,v]·(lse_b − N[b,v])
-    const xs = bowView(mem, inputs, B, V);
-    const lse = Float64Array.from(nll);
-    nll.fill(0);
-    forEachWord(xs, (r, v, c) => {
-      nll[r] = nll[r]! + c * (lse[r]! - N[r * V + v]!);
-    });
+    wordsNll(bowView(mem, inputs, B, V), Float64Array.from(nll), N, V, nll);
     return outs;
   };
 }
@@ -232,10 +227,7 @@ function decoderNllSimd(k: SimdKernels, mem: Memory, inputs: Record<string, tf.T
       rowScale[r] = 1 / rowTotal[r]!;
       lse[r] = rowMax[r]! + Math.log(rowTotal[r]!);
     }
-    nll.fill(0);
-    forEachWord(bowView(mem, inputs, B, V), (r, v, c) => {
-      nll[r] = nll[r]! + c * (lse[r]! - N[r * V + v]!);
-    });
+    wordsNll(bowView(mem, inputs, B, V), lse, N, V, nll);
   } finally {
     k.free(scratch);
   }
@@ -294,10 +286,7 @@ function decoderNllGradKernel(backendName: string) {
     const s = shift ? (mem.view(shift) as Float32Array) : new Float32Array(V);
     const xs = bowView(mem, inputs, B, V);
 
-    const rowTotal = new Float64Array(B);
-    forEachWord(xs, (r, _v, c) => {
-      rowTotal[r] += c;
-    });
+    const rowTotal = rowTotals(xs, B);
     // Dense part of G with its column sums g1 = Σ_b G and g2 = Σ_b G·N̂, then the words' part.
     const g1 = new Float64Array(V);
     const g2 = new Float64Array(V);
@@ -311,12 +300,7 @@ function decoderNllGradKernel(backendName: string) {
         g2[v] += g * (N[o + v]! - s[v]!);
       }
     }
-    forEachWord(xs, (r, v, c) => {
-      const g = d[r]! * c;
-      G[r * V + v] = G[r * V + v]! - g;
-      g1[v] -= g;
-      g2[v] -= g * (N[r * V + v]! - s[v]!);
-    });
+    wordsGrad(xs, d, N, s, V, G, g1, g2);
     if (batchNorm) {
       const inv = new Float64Array(V);
       for (let v = 0; v < V; v++) {
@@ -362,20 +346,12 @@ function decoderNllGradSimd(k: SimdKernels, mem: Memory, inputs: Record<string, 
     if (shift) s.set(mem.view(shift) as Float32Array);
     else s.fill(0);
     const xs = bowView(mem, inputs, B, V);
-    const rowTotal = new Float64Array(B);
-    forEachWord(xs, (r, _v, c) => {
-      rowTotal[r] += c;
-    });
+    const rowTotal = rowTotals(xs, B);
     for (let r = 0; r < B; r++) rowK[r] = d[r]! * rowTotal[r]! * rowScale[r]!;
     g1.fill(0);
     g2.fill(0);
     k.softmax_grad(pointer(P), pointer(N), pointer(s), pointer(rowK), B, V, pointer(G), pointer(g1), pointer(g2));
-    forEachWord(xs, (r, v, c) => {
-      const g = d[r]! * c;
-      G[r * V + v] = G[r * V + v]! - g;
-      g1[v] = g1[v]! - g;
-      g2[v] = g2[v]! - g * (N[r * V + v]! - s[v]!);
-    });
+    wordsGrad(xs, d, N, s, V, G, g1, g2);
     if (batchNorm) {
       for (let v = 0; v < V; v++) {
         inv[v] = 1 / Math.sqrt(variance[v]! + epsilon);
@@ -395,12 +371,32 @@ function decoderNllGradSimd(k: SimdKernels, mem: Memory, inputs: Record<string, 
   }
 }
 
-type WordsView = { kind: 'sparse'; ids: Int32Array; rows: Int32Array; counts: Float32Array } | { kind: 'dense'; x: Float32Array; V: number };
+/** The batch's words as (row, id, count) triplets, whatever form the batch came in. */
+interface Words {
+  ids: Int32Array;
+  rows: Int32Array;
+  counts: Float32Array;
+}
 
-function bowView(mem: Memory, inputs: Record<string, tf.TensorInfo>, B: number, V: number): WordsView {
+/**
+ * The batch's words as triplets: views of a sparse batch (ids checked against [B, V]), or the
+ * non-zeros of a dense one. The kernels loop over these directly: a callback per word, shared by
+ * several loops, is not inlined by V8 and cost ~0.5 ms per step.
+ */
+function bowView(mem: Memory, inputs: Record<string, tf.TensorInfo>, B: number, V: number): Words {
   if (inputs.dense) {
     if (inputs.dense.shape[0] !== B || inputs.dense.shape[1] !== V) throw badBatch('x', `a dense batch of shape [${inputs.dense.shape}] for logits [${B}, ${V}]`);
-    return { kind: 'dense', x: mem.view(inputs.dense) as Float32Array, V };
+    const x = mem.view(inputs.dense) as Float32Array;
+    let n = 0;
+    for (let i = 0; i < x.length; i++) if (x[i] !== 0) n++;
+    const words: Words = { ids: new Int32Array(n), rows: new Int32Array(n), counts: new Float32Array(n) };
+    for (let i = 0, j = 0; i < x.length; i++) {
+      if (x[i] === 0) continue;
+      words.rows[j] = (i / V) | 0;
+      words.ids[j] = i % V;
+      words.counts[j++] = x[i]!;
+    }
+    return words;
   }
   const ids = mem.view(inputs.ids!) as Int32Array;
   const rows = mem.view(inputs.rows!) as Int32Array;
@@ -409,18 +405,37 @@ function bowView(mem: Memory, inputs: Record<string, tf.TensorInfo>, B: number, 
       throw badBatch('ids', `word ${i} of the batch (id ${ids[i]}, row ${rows[i]}) is outside its [${B}, ${V}] shape`);
     }
   }
-  return { kind: 'sparse', ids, rows, counts: mem.view(inputs.counts!) as Float32Array };
+  return { ids, rows, counts: mem.view(inputs.counts!) as Float32Array };
 }
 
-/** Calls `f(row, id, count)` for every non-zero of the batch. */
-function forEachWord(xs: WordsView, f: (r: number, v: number, c: number) => void): void {
-  if (xs.kind === 'sparse') {
-    const { ids, rows, counts } = xs;
-    for (let i = 0; i < ids.length; i++) f(rows[i]!, ids[i]!, counts[i]!);
-    return;
+/** Words per document: rowTotal[r] = Σ counts of row r. */
+function rowTotals(xs: Words, B: number): Float64Array {
+  const total = new Float64Array(B);
+  for (let i = 0; i < xs.ids.length; i++) total[xs.rows[i]!] += xs.counts[i]!;
+  return total;
+}
+
+/** nll[r] = Σ_words of row r: count · (lse[r] − N[r, id]). */
+function wordsNll(xs: Words, lse: Float64Array, N: Float32Array, V: number, nll: Float32Array): void {
+  const { ids, rows, counts } = xs;
+  nll.fill(0);
+  for (let i = 0; i < ids.length; i++) {
+    const r = rows[i]!;
+    nll[r] = nll[r]! + counts[i]! * (lse[r]! - N[r * V + ids[i]!]!);
   }
-  const { x, V } = xs;
-  for (let i = 0; i < x.length; i++) if (x[i] !== 0) f((i / V) | 0, i % V, x[i]!);
+}
+
+/** The words' part of the decoder gradient: G[r, v] −= dy[r]·c, and the column sums g1, g2 with it. */
+function wordsGrad(xs: Words, d: Float32Array, N: Float32Array, s: Float32Array, V: number, G: Float32Array, g1: Float32Array | Float64Array, g2: Float32Array | Float64Array): void {
+  const { ids, rows, counts } = xs;
+  for (let i = 0; i < ids.length; i++) {
+    const r = rows[i]!;
+    const v = ids[i]!;
+    const g = d[r]! * counts[i]!;
+    G[r * V + v] = G[r * V + v]! - g;
+    g1[v] = g1[v]! - g;
+    g2[v] = g2[v]! - g * (N[r * V + v]! - s[v]!);
+  }
 }
 
 /**
@@ -619,6 +634,21 @@ function headStats(B: number, K: number, batchNorm: boolean, epsilon: number, x:
   return { mean, variance, inv, hat, y };
 }
 
+/**
+ * The latent forward pass of each muRaw tensor data, kept for its backward pass (entries go with the
+ * data). Valid because the backward kernel receives the same eps, mask and shifts as the forward.
+ */
+const latentSaved = new WeakMap<object, { f: ReturnType<typeof latentForward>; key: unknown[] }>();
+
+/** The data of every input the latent forward pass reads: a saved pass is reused only for the same ones. */
+function latentKey(inputs: Record<string, tf.TensorInfo>): unknown[] {
+  return ['lvRaw', 'muShift', 'lvShift', 'eps'].map((n) => inputs[n]?.dataId);
+}
+
+function sameKey(a: unknown[], b: unknown[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 /** One pass over the latent layer; shared by the forward and backward kernels (K and B are small). */
 function latentForward(
   B: number,
@@ -679,6 +709,7 @@ function latentKernel(backendName: string) {
     const statsT = mem.alloc([4, K], 'float32');
     const v = (name: string) => (inputs[name] ? (mem.view(inputs[name]!) as Float32Array) : null);
     const f = latentForward(B, K, a, v('muRaw')!, v('lvRaw')!, v('muShift'), v('lvShift'), v('eps')!);
+    latentSaved.set(inputs.muRaw!.dataId, { f, key: latentKey(inputs) });
     const out = mem.view(outT) as Float32Array;
     const mask = v('mask')!;
     for (let r = 0; r < B; r++) {
@@ -710,7 +741,10 @@ function latentGradKernel(backendName: string) {
     const eps = v('eps')!;
     const mask = v('mask')!;
     const dy = v('dy')!;
-    const f = latentForward(B, K, a, v('muRaw')!, v('lvRaw')!, v('muShift'), v('lvShift'), eps);
+    // The forward pass's values when its input is still the same data (tensors are immutable, and
+    // the backward pass sees the saved clone, which shares it); else recomputed.
+    const saved = latentSaved.get(inputs.muRaw!.dataId);
+    const f = saved && sameKey(saved.key, latentKey(inputs)) ? saved.f : latentForward(B, K, a, v('muRaw')!, v('lvRaw')!, v('muShift'), v('lvShift'), eps);
     const dmu = new Float64Array(B * K);
     const dlv = new Float64Array(B * K);
     for (let r = 0; r < B; r++) {
@@ -845,13 +879,11 @@ function release(backend: unknown, infos: tf.TensorInfo[]): void {
   for (const info of infos) b.disposeData(info.dataId, true);
 }
 
-/** x ⊙ m into a new [B, H] output (the dropout mask, applied forward and backward). */
-function multiplyInto(mem: Memory, x: tf.TensorInfo, m: tf.TensorInfo): tf.TensorInfo {
+/** (x + y) ⊙ m, or x ⊙ m without y, into a new output: the dropout mask forward and backward. */
+function maskInto(mem: Memory, simd: SimdKernels, x: tf.TensorInfo, y: tf.TensorInfo | null, m: tf.TensorInfo): tf.TensorInfo {
   const out = mem.alloc(x.shape, 'float32');
-  const o = mem.view(out) as Float32Array;
-  const a = mem.view(x) as Float32Array;
-  const b = mem.view(m) as Float32Array;
-  for (let i = 0; i < o.length; i++) o[i] = a[i]! * b[i]!;
+  const n = tf.util.sizeFromShape(x.shape);
+  simd.add_mul(pointer(mem.view(x)), y ? pointer(mem.view(y)) : 0, y ? 1 : 0, pointer(mem.view(m)), n, pointer(mem.view(out)));
   return out;
 }
 
@@ -874,7 +906,7 @@ function stepKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
     layers.push(zl!, al!);
     act = al!;
   }
-  const h = multiplyInto(mem, act, inp.encMask!);
+  const h = maskInto(mem, simdKernels(backend)!, act, null, inp.encMask!);
   const [muRaw] = denseKernel({ inputs: { x: h, w: inp.wm!, b: inp.bm! }, backend, attrs: { softplus: false } });
   const [lvRaw] = denseKernel({ inputs: { x: h, w: inp.wl!, b: inp.bl! }, backend, attrs: { softplus: false } });
   const shifts: Record<string, tf.TensorInfo> = inp.muShift ? { muShift: inp.muShift, lvShift: inp.lvShift! } : {};
@@ -937,14 +969,7 @@ function stepGradKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[]
   const [dhm, dwm, dbm] = denseGradKernel({ inputs: { dy: dMu!, x: inp.h!, w: inp.wm! }, backend, attrs: {} });
   const [dhl, dwl, dbl] = denseGradKernel({ inputs: { dy: dLv!, x: inp.h!, w: inp.wl! }, backend, attrs: {} });
   // dh = dhm + dhl, then through the dropout mask.
-  let dAct = mem.alloc(inp.h!.shape, 'float32');
-  {
-    const o = mem.view(dAct) as Float32Array;
-    const x = mem.view(dhm!) as Float32Array;
-    const y = mem.view(dhl!) as Float32Array;
-    const m = mem.view(inp.encMask!) as Float32Array;
-    for (let i = 0; i < o.length; i++) o[i] = (x[i]! + y[i]!) * m[i]!;
-  }
+  let dAct = maskInto(mem, simdKernels(backend)!, dhm!, dhl!, inp.encMask!);
   const temps: tf.TensorInfo[] = [dLogits!, dTheta!, dLatent, dMu!, dLv!, dhm!, dhl!];
   const layerGrads: tf.TensorInfo[][] = [];
   for (let l = a.hidden; l >= 1; l--) {

@@ -405,6 +405,19 @@ void softplus_grad(const float *da, const float *z, int n, float *dz) {
   for (; i < n; i++) dz[i] = da[i] * wasm_f32x4_extract_lane(sigmoid4(SPLAT(z[i])), 0);
 }
 
+/* out = (x + y) * m over n elements, or x * m when y is not given (has_y = 0): the dropout mask
+ * applied forward, and backward to the sum of two gradients. */
+EXPORT(add_mul)
+void add_mul(const float *x, const float *y, int has_y, const float *m, int n, float *out) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t v = wasm_v128_load(x + i);
+    if (has_y) v = wasm_f32x4_add(v, wasm_v128_load(y + i));
+    wasm_v128_store(out + i, wasm_f32x4_mul(v, wasm_v128_load(m + i)));
+  }
+  for (; i < n; i++) out[i] = (has_y ? x[i] + y[i] : x[i]) * m[i];
+}
+
 /* out [O] = column sums of X [B, O]. */
 EXPORT(column_sums)
 void column_sums(const float *X, int B, int O, float *out) {
