@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { CorpusflowError, invalidOption } from './errors.js';
 import { registerGradients, registerKernels } from './backend/kernels.js';
+import { simdKernels } from './backend/simd.js';
 
 /** What the user may ask for. */
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -28,7 +29,7 @@ export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 
 export interface InitBackendOptions {
   /**
    * Where to report the backend chosen: a callback receiving one line
-   * (`corpusflow: backend wasm (simd)`), or `false` for silence. Default: a line on stderr.
+   * (`corpusflow: backend wasm (simd, corpusflow SIMD kernels)`), or `false` for silence. Default: a line on stderr.
    */
   log?: ((line: string) => void) | false;
 }
@@ -40,6 +41,8 @@ export interface BackendInfo {
   wasmVariant?: WasmVariant;
   /** Kernels corpusflow added to (or replaced in) the backend. */
   addedKernels: string[];
+  /** Set for the wasm backend: whether corpusflow's own SIMD kernels (./backend/simd.ts) run in it. */
+  simdKernels?: boolean;
 }
 
 let active: BackendInfo | undefined;
@@ -89,7 +92,8 @@ async function select(choice: BackendChoice, options: InitBackendOptions): Promi
     if (failure === undefined) {
       const info = await describe(name);
       active = info;
-      report(options, `corpusflow: backend ${name}${info.wasmVariant ? ` (${info.wasmVariant})` : ''}`);
+      const detail = info.wasmVariant ? ` (${info.wasmVariant}${info.simdKernels ? ', corpusflow SIMD kernels' : ''})` : '';
+      report(options, `corpusflow: backend ${name}${detail}`);
       return name;
     }
     failures.push(`${name}: ${failure}`);
@@ -140,7 +144,7 @@ async function describe(name: BackendName): Promise<BackendInfo> {
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   const threads = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true;
   const wasmVariant: WasmVariant = simd && threads ? 'threaded-simd' : simd ? 'simd' : 'plain';
-  return { name, wasmVariant, addedKernels: registerKernels('wasm') };
+  return { name, wasmVariant, addedKernels: registerKernels('wasm'), simdKernels: simdKernels(tf.backend()) !== null };
 }
 
 function runningBackendName(): string | undefined {

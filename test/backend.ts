@@ -28,6 +28,7 @@ for (const c of cases) {
     t.equal(info.name, c.expect);
     t.same([...info.addedKernels].sort(), c.added);
     if (c.variant) t.equal(info.wasmVariant, c.variant, 'Node 20 loads the SIMD binary');
+    if (c.variant) t.equal(info.simdKernels, true, "corpusflow's SIMD kernels run in it");
     // It computes, and gather's gradient (UnsortedSegmentSum) works.
     const g = tf.tidy(() => Array.from(tf.grad((p: tf.Tensor) => tf.gather(p, tf.tensor1d([1, 1, 2], 'int32')).sum())(tf.zeros([3])).dataSync()));
     t.same(g, [0, 2, 1]);
@@ -56,7 +57,7 @@ t.test('log: false is silent; the default writes one line to stderr', async (t) 
     await initBackend('cpu', { log: false });
     t.same(written, []);
     await initBackend('wasm');
-    t.same(written, ['corpusflow: backend wasm (simd)\n']);
+    t.same(written, ['corpusflow: backend wasm (simd, corpusflow SIMD kernels)\n']);
   } finally {
     process.stderr.write = write;
   }
