@@ -3,7 +3,7 @@
 // dictionary, shuffle, one epoch of a tiny ProdLDA on wasm, evaluation, outputs).
 //
 // Measured: the live memory, not peak RSS. A preloaded module (test/fixtures/scale/live-memory.mjs)
-// forces a full GC every 200 ms and keeps the largest JS heap in use + ArrayBuffer memory. Peak RSS
+// forces a full GC every 100 ms and keeps the largest JS heap in use + ArrayBuffer memory. Peak RSS
 // is mostly garbage V8 has not collected yet and depends on when the GC runs: at 2 -> 20 -> 200 MB
 // in bench/scale it went 180 -> 284 -> 295 MB while the live heap after every full GC stayed at
 // 28-31 MB (--trace-gc). The live figure moves by 1-2 MB between these corpora (transient read
