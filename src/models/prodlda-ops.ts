@@ -893,11 +893,8 @@ function maskInto(mem: Memory, simd: SimdKernels, x: tf.TensorInfo, y: tf.Tensor
  * Outputs: loss per document [B], latent stats [4, K], decoder mean and variance [V], then what the
  * backward pass needs: z0, a0, (z_i, a_i)..., h, muRaw, lvRaw, theta, N, P, scale.
  */
-function stepKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
-  const a = attrs as unknown as StepAttrs;
-  const mem = memoryOf('wasm', backend);
-  const inp = inputs as Record<string, tf.TensorInfo>;
-  const words = { ids: inp.ids!, rows: inp.rows!, counts: inp.counts! };
+function stepKernel(args: KernelArgs): tf.TensorInfo[] {
+  const { a, mem, inp, words, shifts, backend } = stepContext(args);
   const [a0, z0] = sparseLinearKernel('wasm')({ inputs: { kernel: inp.W0!, bias: inp.b0!, ...words }, backend, attrs: { size: a.size, softplus: true } });
   const layers: tf.TensorInfo[] = [z0!, a0!];
   let act = a0!;
@@ -909,7 +906,6 @@ function stepKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const h = maskInto(mem, simdKernels(backend)!, act, null, inp.encMask!);
   const [muRaw] = denseKernel({ inputs: { x: h, w: inp.wm!, b: inp.bm! }, backend, attrs: { softplus: false } });
   const [lvRaw] = denseKernel({ inputs: { x: h, w: inp.wl!, b: inp.bl! }, backend, attrs: { softplus: false } });
-  const shifts: Record<string, tf.TensorInfo> = inp.muShift ? { muShift: inp.muShift, lvShift: inp.lvShift! } : {};
   const [latentOut, latentStats] = latentKernel('wasm')({ inputs: { muRaw: muRaw!, lvRaw: lvRaw!, ...shifts, eps: inp.eps!, mask: inp.thetaMask! }, backend, attrs: a.latent });
   const [B, K] = muRaw!.shape as [number, number];
   const theta = mem.alloc([B, K], 'float32');
@@ -928,6 +924,13 @@ function stepKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   return [loss, latentStats!, mean!, variance!, ...layers, h, muRaw!, lvRaw!, theta, N!, P!, scale!];
 }
 
+/** What both step kernels start from: their attributes, the memory, the named inputs, the words and the batch-norm shifts. */
+function stepContext({ inputs, backend, attrs }: KernelArgs) {
+  const inp = inputs as Record<string, tf.TensorInfo>;
+  const shifts: Record<string, tf.TensorInfo> = inp.muShift ? { muShift: inp.muShift, lvShift: inp.lvShift! } : {};
+  return { a: attrs as unknown as StepAttrs, mem: memoryOf('wasm', backend), inp, words: { ids: inp.ids!, rows: inp.rows!, counts: inp.counts! }, shifts, backend };
+}
+
 /** θ (the first K columns of the latent kernel's [B, K + 1] output) into `theta`; returns it. */
 function fillTheta(mem: Memory, latentOut: tf.TensorInfo, theta: tf.TensorInfo, B: number, K: number): tf.TensorInfo {
   const src = mem.view(latentOut) as Float32Array;
@@ -937,11 +940,8 @@ function fillTheta(mem: Memory, latentOut: tf.TensorInfo, theta: tf.TensorInfo, 
 }
 
 /** Backward of `stepKernel`: gradients of Σ_b dy[b]·loss[b] for W0, b0, W1, b1, ..., wm, bm, wl, bl, beta, [muShift, lvShift]. */
-function stepGradKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
-  const a = attrs as unknown as StepAttrs;
-  const mem = memoryOf('wasm', backend);
-  const inp = inputs as Record<string, tf.TensorInfo>;
-  const words = { ids: inp.ids!, rows: inp.rows!, counts: inp.counts! };
+function stepGradKernel(args: KernelArgs): tf.TensorInfo[] {
+  const { a, mem, inp, words, shifts, backend } = stepContext(args);
   const [B, K] = inp.theta!.shape as [number, number];
   const [dLogits] = [decoderNllGradKernel('wasm')({
     inputs: { dy: inp.dy!, n: inp.N!, p: inp.P!, variance: inp.decVar!, scale: inp.scale!, ...(inp.decShift ? { shift: inp.decShift } : {}), ...words },
@@ -960,7 +960,6 @@ function stepGradKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[]
       o[r * (K + 1) + K] = dy[r]!;
     }
   }
-  const shifts: Record<string, tf.TensorInfo> = inp.muShift ? { muShift: inp.muShift, lvShift: inp.lvShift! } : {};
   const [dMu, dLv, dMuShift, dLvShift] = latentGradKernel('wasm')({
     inputs: { dy: dLatent, muRaw: inp.muRaw!, lvRaw: inp.lvRaw!, ...shifts, eps: inp.eps!, mask: inp.thetaMask! },
     backend,

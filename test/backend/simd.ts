@@ -8,17 +8,10 @@ import { initBackend } from '../../src/backend.js';
 import { setSimdKernels, simdKernels } from '../../src/backend/simd.js';
 import { KERNELS_WASM_BASE64 } from '../../src/backend/simd/kernels-wasm.js';
 import { decoderNll, denseLayer, sparseLinear, topicMatMul } from '../../src/models/prodlda-ops.js';
+import { prng } from '../fixtures/hostile/gen.js';
 
-/** Deterministic pseudo-random numbers in [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), a | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers in [0, 1) (the fuzz tests' seeded mulberry32). */
+const rng = (seed: number): (() => number) => prng(seed).next;
 
 function uniform(shape: number[], scale: number, seed: number): tf.Tensor {
   const r = rng(seed);
