@@ -143,8 +143,9 @@ export class Adam extends Optimizer {
   readonly epsilon: number;
   /**
    * Update in place on the wasm heap when possible (one pass over var, m and v instead of ~12 kernels
-   * each allocating a full-size tensor), in float64 rounded once to float32: equal to the tf-op path
-   * within float32 rounding. False forces the tf-op path (tests compare the two).
+   * each allocating a full-size tensor): in wasm SIMD with the same float32 operations as the tf-op
+   * path (equal to it), else in float64 rounded once (equal within float32 rounding). False forces
+   * the tf-op path (tests compare the two).
    */
   fused = true;
   /** Largest variable (in elements) the fused loop updates; larger ones take the tf-op path. Default: no limit. */
@@ -204,8 +205,9 @@ const FUSED_MAX_SIZE = Infinity;
  * One Adam step over var, m and v in a single pass. m and v are written in place in their wasm
  * memory; the new weights go to fresh memory that the variable then points to, because tfjs's
  * wasm matMul caches weights packed for XNNPACK by tensor identity and would not see an in-place
- * change. Each element is computed in float64 and rounded to float32 once, when stored (the tf-op
- * path rounds after every operation: the two agree to float32 rounding). No full-size temporaries:
+ * change. With corpusflow's SIMD kernels (../backend/simd.ts) the loop runs in wasm SIMD in float32,
+ * operation for operation as the tf-op path; without them, in JavaScript, each element in float64
+ * rounded to float32 once when stored (agreeing with the tf-op path to float32 rounding). No full-size temporaries:
  * the tf-op path allocates ~12 of them per variable, which for a [10,905, 100] encoder kernel
  * raised the wasm heap's high-water mark by ~50 MB. Call inside `tf.tidy`. Returns false (nothing
  * written) when the slots are not exclusively owned float32 data on the wasm backend.
