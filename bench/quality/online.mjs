@@ -17,6 +17,13 @@
 // (2026-11-28, with the earlier biased decoder: 0.0712 at 100 copies.) Through the harness:
 //   node bench/run.js --only quality-online
 
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Observable, lastValueFrom, tap, toArray } from 'rxjs';
+import * as tf from '@tensorflow/tfjs';
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const distDir = process.env.CORPUSFLOW_DIST ?? join(root, 'dist');
 const dist = (p) => import(join(distDir, p));
@@ -38,7 +45,8 @@ const noBelow = Number(args['no-below'] ?? 5);
 const topicsK = Number(args.topics ?? 20);
 const batchSize = Number(args.batch ?? 64);
 const every = Number(args.every ?? 10);
-const corpusPath = [join(root, 'test/fixtures/corpora/bbc-news.ndjson.gz'), '/work/shared/corpora/bbc-news.ndjson.gz'].find(existsSync);
+const corpusPath = join(root, 'test/fixtures/corpora/bbc-news.ndjson.gz');
+if (!existsSync(corpusPath)) throw new Error(`online.mjs: ${corpusPath} is missing`);
 
 const backend = await initBackend(args.backend ?? 'wasm', { log: false });
 const texts = await lastValueFrom(ndjsonSource(corpusPath).pipe(toArray()));
