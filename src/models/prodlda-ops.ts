@@ -909,9 +909,9 @@ function stepKernel(args: KernelArgs): tf.TensorInfo[] {
   const [latentOut, latentStats] = latentKernel('wasm')({ inputs: { muRaw: muRaw!, lvRaw: lvRaw!, ...shifts, eps: inp.eps!, mask: inp.thetaMask! }, backend, attrs: a.latent });
   const [B, K] = muRaw!.shape as [number, number];
   const theta = mem.alloc([B, K], 'float32');
-  const [logits] = [topicMatMulKernel({ inputs: { a: fillTheta(mem, latentOut!, theta, B, K), w: inp.beta! }, backend, attrs: {} })];
+  const logits = topicMatMulKernel({ inputs: { a: fillTheta(mem, latentOut!, theta, B, K), w: inp.beta! }, backend, attrs: {} });
   const [nll, N, P, mean, variance, scale] = decoderNllKernel('wasm')({
-    inputs: { logits: logits!, bias: inp.decBias!, ...(inp.decShift ? { shift: inp.decShift } : {}), ...words },
+    inputs: { logits, bias: inp.decBias!, ...(inp.decShift ? { shift: inp.decShift } : {}), ...words },
     backend,
     attrs: a.decoder,
   });
@@ -920,7 +920,7 @@ function stepKernel(args: KernelArgs): tf.TensorInfo[] {
   const nllV = mem.view(nll!) as Float32Array;
   const lat = mem.view(latentOut!) as Float32Array;
   for (let r = 0; r < B; r++) lossV[r] = nllV[r]! + lat[r * (K + 1) + K]!;
-  release(backend, [logits!, nll!, latentOut!]);
+  release(backend, [logits, nll!, latentOut!]);
   return [loss, latentStats!, mean!, variance!, ...layers, h, muRaw!, lvRaw!, theta, N!, P!, scale!];
 }
 
@@ -943,12 +943,12 @@ function fillTheta(mem: Memory, latentOut: tf.TensorInfo, theta: tf.TensorInfo, 
 function stepGradKernel(args: KernelArgs): tf.TensorInfo[] {
   const { a, mem, inp, words, shifts, backend } = stepContext(args);
   const [B, K] = inp.theta!.shape as [number, number];
-  const [dLogits] = [decoderNllGradKernel('wasm')({
+  const dLogits = decoderNllGradKernel('wasm')({
     inputs: { dy: inp.dy!, n: inp.N!, p: inp.P!, variance: inp.decVar!, scale: inp.scale!, ...(inp.decShift ? { shift: inp.decShift } : {}), ...words },
     backend,
     attrs: a.decoder,
-  })];
-  const [dTheta, dBeta] = topicMatMulGradKernel({ inputs: { dy: dLogits!, a: inp.theta!, w: inp.beta! }, backend, attrs: {} });
+  });
+  const [dTheta, dBeta] = topicMatMulGradKernel({ inputs: { dy: dLogits, a: inp.theta!, w: inp.beta! }, backend, attrs: {} });
   // The latent kernel's output is [θ, KL]: its upstream gradient is [dθ, dy] (loss = nll + KL).
   const dLatent = mem.alloc([B, K + 1], 'float32');
   {
@@ -969,7 +969,7 @@ function stepGradKernel(args: KernelArgs): tf.TensorInfo[] {
   const [dhl, dwl, dbl] = denseGradKernel({ inputs: { dy: dLv!, x: inp.h!, w: inp.wl! }, backend, attrs: {} });
   // dh = dhm + dhl, then through the dropout mask.
   let dAct = maskInto(mem, simdKernels(backend)!, dhm!, dhl!, inp.encMask!);
-  const temps: tf.TensorInfo[] = [dLogits!, dTheta!, dLatent, dMu!, dLv!, dhm!, dhl!];
+  const temps: tf.TensorInfo[] = [dLogits, dTheta!, dLatent, dMu!, dLv!, dhm!, dhl!];
   const layerGrads: tf.TensorInfo[][] = [];
   for (let l = a.hidden; l >= 1; l--) {
     const [dx, dw, db] = denseGradKernel({ inputs: { dy: dAct, x: inp[`a${l - 1}`]!, w: inp[`W${l}`]!, z: inp[`z${l}`]! }, backend, attrs: {} });
