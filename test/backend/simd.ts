@@ -9,6 +9,8 @@ import { setSimdKernels, simdKernels } from '../../src/backend/simd.js';
 import { KERNELS_WASM_BASE64 } from '../../src/backend/simd/kernels-wasm.js';
 import { decoderNll, denseLayer, sparseLinear, topicMatMul } from '../../src/models/prodlda-ops.js';
 import { prng } from '../fixtures/hostile/gen.js';
+import { ProdLDA } from '../../src/models/prodlda.js';
+import { toSparseBowBatch } from '../../src/batch/tensors.js';
 
 /** Deterministic pseudo-random numbers in [0, 1) (the fuzz tests' seeded mulberry32). */
 const rng = (seed: number): (() => number) => prng(seed).next;
@@ -201,4 +203,38 @@ t.test('wasm: the kernels write only their outputs, and free their scratch', asy
   t.equal(k.memory.buffer.byteLength, heap, 'the wasm heap did not grow over 200 more steps (scratch is freed)');
   t.same(Array.from(before.dataSync()), snapshot, 'a tensor allocated before is unchanged');
   before.dispose();
+});
+
+t.test('wasm: ProdLDA trains the same without the SIMD kernels (the JavaScript kernels on the wasm heap)', async (t) => {
+  await initBackend('wasm', { log: false });
+  const base = tf.memory().numTensors;
+  const V = 33;
+  const r = rng(21);
+  const docs = Array.from({ length: 10 }, (_, i) => ({
+    id: i,
+    bow: [...new Set(Array.from({ length: 6 }, () => Math.floor(r() * V)))].sort((a, b) => a - b).map((id) => [id, 1 + (id % 3)] as [number, number]),
+  }));
+  const run = (simd: boolean) => {
+    setSimdKernels(simd);
+    try {
+      const model = new ProdLDA({ vocabSize: V, topics: 3, hidden: [9, 7], seed: 5 });
+      const batch = toSparseBowBatch(docs, V);
+      const vars = model.trainableVariables();
+      const { value, grads } = tf.variableGrads(() => model.lossFn(batch, true), vars);
+      const out = { loss: value.dataSync()[0]!, grads: vars.map((v) => Array.from(grads[v.name]!.dataSync())) };
+      tf.dispose([value, ...Object.values(grads)]);
+      batch.dispose();
+      model.dispose();
+      return out;
+    } finally {
+      setSimdKernels(true);
+    }
+  };
+  const simd = run(true);
+  const js = run(false);
+  t.ok(Math.abs(simd.loss - js.loss) < 1e-4 * Math.abs(js.loss), `loss ${simd.loss} vs ${js.loss}`);
+  let worst = 0;
+  simd.grads.forEach((g, i) => g.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - js.grads[i]![j]!)))));
+  t.ok(worst < 1e-3, `gradients max |Δ| ${worst.toExponential(2)}`);
+  t.equal(tf.memory().numTensors, base, 'no tensor leaked');
 });
