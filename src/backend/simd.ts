@@ -31,8 +31,7 @@ export interface SimdKernels {
   sparse_linear(out: number, W: number, bias: number, ids: number, rows: number, counts: number, nnz: number, size: number, V: number, H: number, scratch: number): void;
   sparse_linear_grad(dW: number, db: number, dy: number, ids: number, rows: number, counts: number, nnz: number, B: number, V: number, H: number, scratch: number): void;
   matmul(A: number, W: number, B: number, K: number, V: number, out: number): void;
-  /** `acc`: scratch of B·K doubles. */
-  matmul_nt(G: number, W: number, B: number, K: number, V: number, out: number, acc: number): void;
+  matmul_nt(G: number, W: number, B: number, K: number, V: number, out: number): void;
   matmul_tn(A: number, G: number, B: number, K: number, V: number, out: number): void;
   bias_activation(z: number, bias: number, B: number, O: number, softplus: number, a: number): void;
   softplus(z: number, n: number, a: number): void;

@@ -566,20 +566,20 @@ function denseGradKernel({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
   const dxT = mem.alloc([B, I], 'float32');
   const dwT = mem.alloc([I, O], 'float32');
   const dbT = mem.alloc([O], 'float32');
-  // Scratch: the products' float64 accumulators [B, I], then dz [B, O] (through the softplus).
-  const scratch = k.malloc(8 * B * I + (z ? 4 * B * O : 0));
+  // Scratch: dz [B, O] (through the softplus).
+  const scratch = z ? k.malloc(4 * B * O) : 0;
   try {
     let dz = pointer(mem.view(dy!));
     if (z) {
-      k.softplus_grad(dz, pointer(mem.view(z)), B * O, scratch + 8 * B * I);
-      dz = scratch + 8 * B * I;
+      k.softplus_grad(dz, pointer(mem.view(z)), B * O, scratch);
+      dz = scratch;
     }
     const wp = pointer(mem.view(w!));
-    k.matmul_nt(dz, wp, B, I, O, pointer(mem.view(dxT)), scratch);
+    k.matmul_nt(dz, wp, B, I, O, pointer(mem.view(dxT)));
     k.matmul_tn(pointer(mem.view(x!)), dz, B, I, O, pointer(mem.view(dwT)));
     k.column_sums(dz, B, O, pointer(mem.view(dbT)));
   } finally {
-    k.free(scratch);
+    if (scratch) k.free(scratch);
   }
   return [dxT, dwT, dbT];
 }
@@ -824,16 +824,9 @@ function topicMatMulGradKernel({ inputs, backend }: KernelArgs): tf.TensorInfo[]
   const V = w!.shape[1]!;
   const daT = mem.alloc([B, K], 'float32');
   const dwT = mem.alloc([K, V], 'float32');
-  const acc = k.malloc(8 * B * K);
-  try {
-    const d = pointer(mem.view(dy!));
-    const ap = pointer(mem.view(a!));
-    const wp = pointer(mem.view(w!));
-    k.matmul_nt(d, wp, B, K, V, pointer(mem.view(daT)), acc);
-    k.matmul_tn(ap, d, B, K, V, pointer(mem.view(dwT)));
-  } finally {
-    k.free(acc);
-  }
+  const d = pointer(mem.view(dy!));
+  k.matmul_nt(d, pointer(mem.view(w!)), B, K, V, pointer(mem.view(daT)));
+  k.matmul_tn(pointer(mem.view(a!)), d, B, K, V, pointer(mem.view(dwT)));
   return [daT, dwT];
 }
 

@@ -19,6 +19,7 @@ import type { BowBatch, SparseBowBatch } from '../batch/types.js';
 import type { DocId } from '../sources/types.js';
 import type { TrainableModel } from './types.js';
 import type { Optimizer } from '../train/optimizers.js';
+import { dropoutMask, normalNoise } from './noise.js';
 import { decoderNll, denseLayer, fusedOpsAvailable, latent, prodldaStepAvailable, prodldaStepLoss, sparseLinear, topicMatMul } from './prodlda-ops.js';
 
 /** Options of `new ProdLDA(...)`; every default is the reference implementation's. */
@@ -249,9 +250,9 @@ export class ProdLDA implements TrainableModel<BowBatch> {
       const x = this.denseInput(batch);
       const { mu, logvar } = this.encode(batch, x, training);
       let z = mu;
-      if (training) z = tf.add(mu, tf.mul(tf.exp(tf.mul(logvar, 0.5)), tf.randomNormal(mu.shape, 0, 1, 'float32', this.nextSeed())));
+      if (training) z = tf.add(mu, tf.mul(tf.exp(tf.mul(logvar, 0.5)), normalNoise(mu.shape, this.nextSeed())));
       let theta = tf.softmax(z) as tf.Tensor2D;
-      if (training && this.options.dropout > 0) theta = tf.dropout(theta, this.options.dropout, undefined, this.nextSeed()) as tf.Tensor2D;
+      if (training && this.options.dropout > 0) theta = tf.mul(theta, dropoutMask(theta.shape, this.options.dropout, this.nextSeed())) as tf.Tensor2D;
       const logp = tf.logSoftmax(this.decode(theta, training));
       const nll = tf.neg(tf.sum(tf.mul(x, logp), 1));
       return tf.mean(tf.add(nll, this.klDivergence(mu, logvar))) as tf.Scalar;
@@ -265,10 +266,9 @@ export class ProdLDA implements TrainableModel<BowBatch> {
       const x = this.fusedDenseInput(batch);
       const { muRaw, lvRaw } = this.heads(batch, x, true);
       const shape = muRaw.shape;
-      const eps = tf.randomNormal(shape, 0, 1, 'float32', this.nextSeed());
+      const eps = normalNoise(shape, this.nextSeed());
       const rate = this.options.dropout;
-      // The mask tf.dropout would draw with this seed: floor(u + keep) / keep.
-      const mask = rate > 0 ? tf.div(tf.floor(tf.add(tf.randomUniform(shape, 0, 1, 'float32', this.nextSeed()), 1 - rate)), 1 - rate) : tf.onesLike(muRaw);
+      const mask = rate > 0 ? dropoutMask(shape, rate, this.nextSeed()) : tf.onesLike(muRaw);
       const { meanBn, logvarBn } = this;
       const { theta, kl, stats } = latent(muRaw, lvRaw, meanBn && logvarBn ? { mu: meanBn.beta as tf.Tensor as tf.Tensor1D, logvar: logvarBn.beta as tf.Tensor as tf.Tensor1D } : null, eps as tf.Tensor2D, mask as tf.Tensor2D, {
         batchNorm: meanBn !== undefined,
@@ -296,12 +296,10 @@ export class ProdLDA implements TrainableModel<BowBatch> {
       const rate = this.options.dropout;
       const K = this.options.topics;
       const B = batch.size;
-      // tf.dropout's mask for this seed: floor(u + keep) / keep.
-      const dropMask = (shape: [number, number]) =>
-        (rate > 0 ? tf.div(tf.floor(tf.add(tf.randomUniform(shape, 0, 1, 'float32', this.nextSeed()), 1 - rate)), 1 - rate) : tf.ones(shape)) as tf.Tensor2D;
+      const dropMask = (shape: [number, number]) => (rate > 0 ? dropoutMask(shape, rate, this.nextSeed()) : tf.ones(shape)) as tf.Tensor2D;
       const last = this.encoder.at(-1)!.kernel.shape[1]!;
       const encMask = dropMask([B, last]);
-      const eps = tf.randomNormal([B, K], 0, 1, 'float32', this.nextSeed()) as tf.Tensor2D;
+      const eps = normalNoise([B, K], this.nextSeed()) as tf.Tensor2D;
       const thetaMask = dropMask([B, K]);
       const { meanBn, logvarBn } = this;
       const bn = this.decoderBn;
@@ -437,7 +435,7 @@ export class ProdLDA implements TrainableModel<BowBatch> {
     const dense = (input: tf.Tensor2D, layer: { kernel: tf.Variable; bias: tf.Variable }, activation: 'linear' | 'softplus') =>
       denseLayer(input, layer.kernel as tf.Tensor as tf.Tensor2D, layer.bias as tf.Tensor as tf.Tensor1D, activation);
     for (const layer of this.encoder.slice(1)) h = dense(h, layer, 'softplus');
-    if (training && this.options.dropout > 0) h = tf.dropout(h, this.options.dropout, undefined, this.nextSeed()) as tf.Tensor2D;
+    if (training && this.options.dropout > 0) h = tf.mul(h, dropoutMask(h.shape, this.options.dropout, this.nextSeed())) as tf.Tensor2D;
     const muRaw = dense(h, this.meanLayer, 'linear');
     const lvRaw = dense(h, this.logvarLayer, 'linear');
     return { muRaw, lvRaw };
