@@ -159,7 +159,8 @@ def main(argv=None):
     docs = 0
     loss_value = float('nan')
     started = time.perf_counter()
-    for _ in range(args.epochs):
+    first_epoch_end = None
+    for epoch in range(args.epochs):
         total, batches = 0.0, 0
         for (x,) in loader:
             optimizer.zero_grad()
@@ -170,12 +171,20 @@ def main(argv=None):
             batches += 1
             docs += x.shape[0]
         loss_value = total / max(batches, 1)
+        if epoch == 0:
+            first_epoch_end = (time.perf_counter(), docs)
     seconds = time.perf_counter() - started
+    # Throughput after the first epoch (warm-up excluded), as corpusflow's side reports it too.
+    steady = None
+    if first_epoch_end is not None and args.epochs > 1:
+        steady_seconds = time.perf_counter() - first_epoch_end[0]
+        steady = round((docs - first_epoch_end[1]) / steady_seconds, 2) if steady_seconds > 0 else None
 
     out = {
         'docs': docs,
         'seconds': round(seconds, 4),
         'docs_per_s': round(docs / seconds, 2) if seconds > 0 else None,
+        'steady_docs_per_s': steady,
         'epochs': args.epochs,
         'corpus_docs': len(texts),
         'vocab': vocab,
