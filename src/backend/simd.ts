@@ -24,6 +24,12 @@ const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssem
 
 /** The exports of kernels.c; every pointer is a byte offset into tfjs's wasm memory. */
 export interface SimdKernels {
+  check_words(ids: number, rows: number, nnz: number, B: number, V: number): number;
+  bn_coefficients(mean: number, variance: number, bias: number, V: number, batchNorm: number, eps: number, centre: number, inv: number): void;
+  words_nll(ids: number, rows: number, counts: number, nnz: number, N: number, lse: number, B: number, V: number, nll: number): void;
+  row_factors(rows: number, counts: number, nnz: number, dy: number, rowScale: number, B: number, rowK: number): void;
+  words_grad(ids: number, rows: number, counts: number, nnz: number, dy: number, N: number, shift: number, V: number, G: number, g1: number, g2: number): void;
+  bn_grad_coefficients(variance: number, V: number, B: number, eps: number, inv: number, g1: number, g2: number): void;
   column_stats(L: number, bias: number, B: number, V: number, mean: number, variance: number): void;
   softmax_rows(L: number, centre: number, inv: number, shift: number, off: number, B: number, V: number, N: number, P: number, rowMax: number, rowTotal: number): void;
   softmax_grad(P: number, N: number, shift: number, rowK: number, B: number, V: number, G: number, g1: number, g2: number): void;

@@ -210,27 +210,43 @@ function decoderNllSimd(k: SimdKernels, mem: Memory, inputs: Record<string, tf.T
     } else {
       k.column_stats(pointer(L), pointer(b), B, V, pointer(mean), pointer(variance));
     }
-    for (let v = 0; v < V; v++) {
-      centre[v] = batchNorm ? mean[v]! - b[v]! : -b[v]!; // N = (L − centre)·inv + shift
-      inv[v] = batchNorm ? 1 / Math.sqrt(variance[v]! + epsilon) : 1;
-    }
+    // N = (L − centre)·inv + shift
+    k.bn_coefficients(pointer(mean), pointer(variance), pointer(b), V, batchNorm ? 1 : 0, epsilon, pointer(centre), pointer(inv));
     if (shift) shiftV.set(mem.view(shift) as Float32Array);
     else shiftV.fill(0);
-    off.set(deadOffsets(live, V));
+    if (live) off.set(deadOffsets(live, V));
+    else off.fill(0);
     const N = mem.view(nT) as Float32Array;
     const P = mem.view(pT) as Float32Array;
     k.softmax_rows(pointer(L), pointer(centre), pointer(inv), pointer(shiftV), pointer(off), B, V, pointer(N), pointer(P), pointer(rowMax), pointer(rowTotal));
     const rowScale = mem.view(scaleT) as Float32Array;
     const nll = mem.view(nllT) as Float32Array;
-    const lse = new Float64Array(B);
+    // lse overwrites the row totals in place: each is read before it is written.
+    const lse = rowTotal;
     for (let r = 0; r < B; r++) {
-      rowScale[r] = 1 / rowTotal[r]!;
-      lse[r] = rowMax[r]! + Math.log(rowTotal[r]!);
+      const total = rowTotal[r]!;
+      rowScale[r] = 1 / total;
+      lse[r] = rowMax[r]! + Math.log(total);
     }
-    wordsNll(bowView(mem, inputs, B, V), lse, N, V, nll);
+    const words = heapWords(k, mem, inputs, B, V);
+    if (words) k.words_nll(words.ids, words.rows, words.counts, words.nnz, pointer(N), pointer(lse), B, V, pointer(nll));
+    else wordsNll(bowView(mem, inputs, B, V), Float64Array.from(lse), N, V, nll);
   } finally {
     k.free(scratch);
   }
+}
+
+/**
+ * A sparse batch's words as pointers for the SIMD kernels (checked against [B, V]), or null for a
+ * dense batch (its words are found in JavaScript: `bowView`).
+ */
+function heapWords(k: SimdKernels, mem: Memory, inputs: Record<string, tf.TensorInfo>, B: number, V: number): { ids: number; rows: number; counts: number; nnz: number } | null {
+  if (inputs.dense || !inputs.ids) return null;
+  const ids = mem.view(inputs.ids) as Int32Array;
+  const rows = mem.view(inputs.rows!) as Int32Array;
+  const bad = k.check_words(pointer(ids), pointer(rows), ids.length, B, V);
+  if (bad >= 0) throw badBatch('ids', `word ${bad} of the batch (id ${ids[bad]}, row ${rows[bad]}) is outside its [${B}, ${V}] shape`);
+  return { ids: pointer(ids), rows: pointer(rows), counts: pointer(mem.view(inputs.counts!)), nnz: ids.length };
 }
 
 /** 0 for live rows, −∞ for free ones. */
@@ -345,19 +361,21 @@ function decoderNllGradSimd(k: SimdKernels, mem: Memory, inputs: Record<string, 
     const variance = mem.view(varT!) as Float32Array;
     if (shift) s.set(mem.view(shift) as Float32Array);
     else s.fill(0);
-    const xs = bowView(mem, inputs, B, V);
-    const rowTotal = rowTotals(xs, B);
-    for (let r = 0; r < B; r++) rowK[r] = d[r]! * rowTotal[r]! * rowScale[r]!;
+    const words = heapWords(k, mem, inputs, B, V);
+    const xs = words ? null : bowView(mem, inputs, B, V);
+    if (words) {
+      k.row_factors(words.rows, words.counts, words.nnz, pointer(d), pointer(rowScale), B, pointer(rowK));
+    } else {
+      const rowTotal = rowTotals(xs!, B);
+      for (let r = 0; r < B; r++) rowK[r] = d[r]! * rowTotal[r]! * rowScale[r]!;
+    }
     g1.fill(0);
     g2.fill(0);
     k.softmax_grad(pointer(P), pointer(N), pointer(s), pointer(rowK), B, V, pointer(G), pointer(g1), pointer(g2));
-    wordsGrad(xs, d, N, s, V, G, g1, g2);
+    if (words) k.words_grad(words.ids, words.rows, words.counts, words.nnz, pointer(d), pointer(N), pointer(s), V, pointer(G), pointer(g1), pointer(g2));
+    else wordsGrad(xs!, d, N, s, V, G, g1, g2);
     if (batchNorm) {
-      for (let v = 0; v < V; v++) {
-        inv[v] = 1 / Math.sqrt(variance[v]! + epsilon);
-        g1[v] = g1[v]! / B;
-        g2[v] = g2[v]! / B;
-      }
+      k.bn_grad_coefficients(pointer(variance), V, B, epsilon, pointer(inv), pointer(g1), pointer(g2));
       k.batchnorm_grad(pointer(G), pointer(N), pointer(s), pointer(inv), pointer(g1), pointer(g2), B, V);
     }
     if (live) {
@@ -400,12 +418,15 @@ function bowView(mem: Memory, inputs: Record<string, tf.TensorInfo>, B: number, 
   }
   const ids = mem.view(inputs.ids!) as Int32Array;
   const rows = mem.view(inputs.rows!) as Int32Array;
-  for (let i = 0; i < ids.length; i++) {
-    if (!(ids[i]! >= 0 && ids[i]! < V && rows[i]! >= 0 && rows[i]! < B)) {
-      throw badBatch('ids', `word ${i} of the batch (id ${ids[i]}, row ${rows[i]}) is outside its [${B}, ${V}] shape`);
-    }
-  }
+  const bad = firstBadWord(ids, rows, B, V);
+  if (bad >= 0) throw badBatch('ids', `word ${bad} of the batch (id ${ids[bad]}, row ${rows[bad]}) is outside its [${B}, ${V}] shape`);
   return { ids, rows, counts: mem.view(inputs.counts!) as Float32Array };
+}
+
+/** The index of the first word outside [B, V], or −1. */
+function firstBadWord(ids: Int32Array, rows: Int32Array, B: number, V: number): number {
+  for (let i = 0; i < ids.length; i++) if (!(ids[i]! >= 0 && ids[i]! < V && rows[i]! >= 0 && rows[i]! < B)) return i;
+  return -1;
 }
 
 /** Words per document: rowTotal[r] = Σ counts of row r. */
@@ -456,12 +477,9 @@ function sparseLinearKernel(backendName: string) {
     const ids = mem.view(idsT!) as Int32Array;
     const rows = mem.view(rowsT!) as Int32Array;
     const counts = mem.view(countsT!) as Float32Array;
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      const row = rows[i]!;
-      if (!(id >= 0 && id < V && row >= 0 && row < size)) throw badBatch('ids', `word ${i} of the batch (id ${id}, row ${row}) is outside its [${size}, ${V}] shape`);
-    }
     const simd = backendName === 'wasm' ? simdKernels(backend) : null;
+    const bad = simd ? simd.check_words(pointer(ids), pointer(rows), ids.length, size, V) : firstBadWord(ids, rows, size, V);
+    if (bad >= 0) throw badBatch('ids', `word ${bad} of the batch (id ${ids[bad]}, row ${rows[bad]}) is outside its [${size}, ${V}] shape`);
     if (simd) {
       const scratch = simd.malloc(4 * (V + 1 + ids.length));
       try {

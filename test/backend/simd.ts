@@ -62,7 +62,7 @@ t.test('the module shares tfjs memory safely: imports only the memory, holds no 
   t.ok(sections(bytes).includes(10), 'the parse finds the code section');
   t.notOk(sections(bytes).includes(11), 'no data section (it would be written over the heap it shares)');
   const names = wasm.Module.exports(module).map((e) => e.name).sort();
-  t.same(names, ['adam', 'add_mul', 'batchnorm_grad', 'bias_activation', 'column_stats', 'column_sums', 'matmul', 'matmul_nt', 'matmul_tn', 'softmax_grad', 'softmax_rows', 'softplus', 'softplus_grad', 'sparse_linear', 'sparse_linear_grad']);
+  t.same(names, ['adam', 'add_mul', 'batchnorm_grad', 'bias_activation', 'bn_coefficients', 'bn_grad_coefficients', 'check_words', 'column_stats', 'column_sums', 'matmul', 'matmul_nt', 'matmul_tn', 'row_factors', 'softmax_grad', 'softmax_rows', 'softplus', 'softplus_grad', 'sparse_linear', 'sparse_linear_grad', 'words_grad', 'words_nll']);
 });
 
 t.test('wasm: SIMD ops equal the tf-op formulation, gradients included', async (t) => {
@@ -236,5 +236,32 @@ t.test('wasm: ProdLDA trains the same without the SIMD kernels (the JavaScript k
   let worst = 0;
   simd.grads.forEach((g, i) => g.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - js.grads[i]![j]!)))));
   t.ok(worst < 1e-3, `gradients max |Δ| ${worst.toExponential(2)}`);
+  t.equal(tf.memory().numTensors, base, 'no tensor leaked');
+});
+
+t.test('wasm: a word outside the batch shape is an error naming batch.ids, with and without the SIMD kernels', async (t) => {
+  await initBackend('wasm', { log: false });
+  const base = tf.memory().numTensors;
+  const B = 3;
+  const V = 11;
+  for (const simd of [true, false]) {
+    setSimdKernels(simd);
+    try {
+      for (const [id, row] of [[V, 0], [-1, 1], [2, B]] as const) {
+        t.throws(
+          () =>
+            tf.tidy(() => {
+              const x = { ids: tf.tensor1d([1, id], 'int32'), rows: tf.tensor1d([0, row], 'int32'), counts: tf.tensor1d([1, 1]) };
+              const r = decoderNll(tf.zeros([B, V]) as tf.Tensor2D, tf.zeros([V]) as tf.Tensor1D, null, x, { batchNorm: true, epsilon: 1e-5, live: null });
+              return r.nll;
+            }),
+          { code: 'INVALID_OPTION', message: new RegExp(`word 1 of the batch \\(id ${id}, row ${row}\\) is outside its \\[${B}, ${V}\\] shape`), position: { field: 'batch.ids' } },
+          `simd ${simd}: id ${id}, row ${row}`,
+        );
+      }
+    } finally {
+      setSimdKernels(true);
+    }
+  }
   t.equal(tf.memory().numTensors, base, 'no tensor leaked');
 });

@@ -127,6 +127,68 @@ void softmax_rows(const float *L, const float *centre, const float *inv, const f
   }
 }
 
+/* The index of the first word outside [B, V] (id or row), or -1 when all are inside. */
+EXPORT(check_words)
+int check_words(const int *ids, const int *rows, int nnz, int B, int V) {
+  for (int i = 0; i < nnz; i++)
+    if ((unsigned)ids[i] >= (unsigned)V || (unsigned)rows[i] >= (unsigned)B) return i;
+  return -1;
+}
+
+/* Batch-norm coefficients of the decoder: N = (L - centre) * inv + shift, where centre = mean - bias
+ * and inv = 1 / sqrt(var + eps) with batch norm, centre = -bias and inv = 1 without. */
+EXPORT(bn_coefficients)
+void bn_coefficients(const float *mean, const float *var, const float *bias, int V, int batch_norm, float eps, float *centre, float *inv) {
+  for (int v = 0; v < V; v++) {
+    centre[v] = batch_norm ? mean[v] - bias[v] : -bias[v];
+    inv[v] = batch_norm ? 1.0f / __builtin_sqrtf(var[v] + eps) : 1.0f;
+  }
+}
+
+/* nll[r] = sum over the words of row r of count * (lse[r] - N[r, id]); rowTotal[r] = sum of counts. */
+EXPORT(words_nll)
+void words_nll(const int *ids, const int *rows, const float *counts, int nnz, const float *N, const double *lse, int B, int V, float *nll) {
+  for (int r = 0; r < B; r++) nll[r] = 0.0f;
+  for (int i = 0; i < nnz; i++) {
+    int r = rows[i];
+    nll[r] += counts[i] * (float)(lse[r] - (double)N[(long)r * V + ids[i]]);
+  }
+}
+
+/* rowK[r] = dy[r] * (sum of row r's counts) * rowScale[r]: the factor of P in the gradient at N. */
+EXPORT(row_factors)
+void row_factors(const int *rows, const float *counts, int nnz, const float *dy, const float *row_scale, int B, float *rowK) {
+  for (int r = 0; r < B; r++) rowK[r] = 0.0f;
+  for (int i = 0; i < nnz; i++) rowK[rows[i]] += counts[i];
+  for (int r = 0; r < B; r++) rowK[r] *= dy[r] * row_scale[r];
+}
+
+/* The words' part of the decoder gradient: G[r, v] -= dy[r] * c, with the column sums g1 and
+ * g2 (of G * (N - shift)) kept in step. */
+EXPORT(words_grad)
+void words_grad(const int *ids, const int *rows, const float *counts, int nnz, const float *dy, const float *N, const float *shift,
+                int V, float *G, float *g1, float *g2) {
+  for (int i = 0; i < nnz; i++) {
+    int r = rows[i], v = ids[i];
+    long at = (long)r * V + v;
+    float g = dy[r] * counts[i];
+    G[at] -= g;
+    g1[v] -= g;
+    g2[v] -= g * (N[at] - shift[v]);
+  }
+}
+
+/* inv = 1 / sqrt(var + eps); the column sums g1, g2 become column means. */
+EXPORT(bn_grad_coefficients)
+void bn_grad_coefficients(const float *var, int V, int B, float eps, float *inv, float *g1, float *g2) {
+  float invB = 1.0f / (float)B;
+  for (int v = 0; v < V; v++) {
+    inv[v] = 1.0f / __builtin_sqrtf(var[v] + eps);
+    g1[v] *= invB;
+    g2[v] *= invB;
+  }
+}
+
 /* Dense part of the decoder gradient: G = k_r * P for row r, and the column sums
  * g1 += G, g2 += G * (N - shift). g1 and g2 are accumulated (the caller zeroes them). */
 EXPORT(softmax_grad)
