@@ -266,22 +266,10 @@ export class ProdLDA implements TrainableModel<BowBatch> {
       const x = this.fusedDenseInput(batch);
       const { muRaw, lvRaw } = this.heads(batch, x, true);
       const shape = muRaw.shape;
-      const eps = normalNoise(shape, this.nextSeed());
-      const rate = this.options.dropout;
-      const mask = rate > 0 ? dropoutMask(shape, rate, this.nextSeed()) : tf.onesLike(muRaw);
-      const { meanBn, logvarBn } = this;
-      const { theta, kl, stats } = latent(muRaw, lvRaw, meanBn && logvarBn ? { mu: meanBn.beta as tf.Tensor as tf.Tensor1D, logvar: logvarBn.beta as tf.Tensor as tf.Tensor1D } : null, eps as tf.Tensor2D, mask as tf.Tensor2D, {
-        batchNorm: meanBn !== undefined,
-        epsilon: BN_EPSILON,
-        ...this.prior,
-      });
-      if (meanBn && logvarBn) {
-        const s = stats.dataSync() as Float32Array;
-        const K = this.options.topics;
-        updateRunningFrom(meanBn, s.subarray(0, K), s.subarray(K, 2 * K), shape[0]);
-        updateRunningFrom(logvarBn, s.subarray(2 * K, 3 * K), s.subarray(3 * K, 4 * K), shape[0]);
-      }
-      stats.dispose();
+      const eps = normalNoise(shape, this.nextSeed()) as tf.Tensor2D;
+      const mask = this.trainingMask(shape);
+      const { theta, kl, stats } = latent(muRaw, lvRaw, this.latentShifts(), eps, mask, this.latentAttrs());
+      this.updateLatentRunning(stats, shape[0]);
       const nll = this.decodeNllFused(theta, batch, x, true);
       return tf.mean(tf.add(nll, kl)) as tf.Scalar;
     });
@@ -293,15 +281,11 @@ export class ProdLDA implements TrainableModel<BowBatch> {
    */
   private lossStep(batch: SparseBowBatch): tf.Scalar {
     return tf.tidy(() => {
-      const rate = this.options.dropout;
       const K = this.options.topics;
       const B = batch.size;
-      const dropMask = (shape: [number, number]) => (rate > 0 ? dropoutMask(shape, rate, this.nextSeed()) : tf.ones(shape)) as tf.Tensor2D;
-      const last = this.encoder.at(-1)!.kernel.shape[1]!;
-      const encMask = dropMask([B, last]);
+      const encMask = this.trainingMask([B, this.encoder.at(-1)!.kernel.shape[1]!]);
       const eps = normalNoise([B, K], this.nextSeed()) as tf.Tensor2D;
-      const thetaMask = dropMask([B, K]);
-      const { meanBn, logvarBn } = this;
+      const thetaMask = this.trainingMask([B, K]);
       const bn = this.decoderBn;
       const t2 = (v: tf.Variable) => v as tf.Tensor as tf.Tensor2D;
       const t1 = (v: tf.Variable) => v as tf.Tensor as tf.Tensor1D;
@@ -311,27 +295,56 @@ export class ProdLDA implements TrainableModel<BowBatch> {
           mean: { kernel: t2(this.meanLayer.kernel), bias: t1(this.meanLayer.bias) },
           logvar: { kernel: t2(this.logvarLayer.kernel), bias: t1(this.logvarLayer.bias) },
           beta: t2(this.decoderKernel),
-          shifts: meanBn && logvarBn ? { mu: t1(meanBn.beta), logvar: t1(logvarBn.beta) } : null,
+          shifts: this.latentShifts(),
         },
         batch,
         B,
         { encMask, eps, thetaMask },
-        {
-          bias: this.decoderBias as tf.Tensor as tf.Tensor1D,
-          shift: bn ? (bn.beta as tf.Tensor as tf.Tensor1D) : null,
-          attrs: { batchNorm: bn !== undefined, epsilon: BN_EPSILON, live: this.live.every((l) => l === 1) ? null : this.live },
-        },
-        { batchNorm: meanBn !== undefined, epsilon: BN_EPSILON, ...this.prior },
+        { bias: t1(this.decoderBias), shift: bn ? t1(bn.beta) : null, attrs: this.decoderAttrs() },
+        this.latentAttrs(),
       );
-      if (meanBn && logvarBn) {
-        const s = latentStats.dataSync() as Float32Array;
-        updateRunningFrom(meanBn, s.subarray(0, K), s.subarray(K, 2 * K), B);
-        updateRunningFrom(logvarBn, s.subarray(2 * K, 3 * K), s.subarray(3 * K, 4 * K), B);
-      }
+      this.updateLatentRunning(latentStats, B);
       if (bn) updateRunningFrom(bn, decoderMean.dataSync() as Float32Array, decoderVariance.dataSync() as Float32Array, B);
-      tf.dispose([latentStats, decoderMean, decoderVariance]);
+      tf.dispose([decoderMean, decoderVariance]);
       return tf.mean(loss) as tf.Scalar;
     });
+  }
+
+  /**
+   * A dropout mask for training noise of this shape (its seed drawn only when dropout is on, so every
+   * formulation draws the same seeds in the same order), or ones.
+   */
+  private trainingMask(shape: [number, number]): tf.Tensor2D {
+    const rate = this.options.dropout;
+    return (rate > 0 ? dropoutMask(shape, rate, this.nextSeed()) : tf.ones(shape)) as tf.Tensor2D;
+  }
+
+  /** The learnt shifts of the mean and log-variance batch norms, or null without batch norm. */
+  private latentShifts(): { mu: tf.Tensor1D; logvar: tf.Tensor1D } | null {
+    const { meanBn, logvarBn } = this;
+    return meanBn && logvarBn ? { mu: meanBn.beta as tf.Tensor as tf.Tensor1D, logvar: logvarBn.beta as tf.Tensor as tf.Tensor1D } : null;
+  }
+
+  /** The fused latent kernels' attributes: batch norm on or off, and the Laplace prior. */
+  private latentAttrs() {
+    return { batchNorm: this.meanBn !== undefined, epsilon: BN_EPSILON, ...this.prior };
+  }
+
+  /** The fused decoder kernels' attributes: batch norm on or off, and the live vocabulary rows (null when all are). */
+  private decoderAttrs() {
+    return { batchNorm: this.decoderBn !== undefined, epsilon: BN_EPSILON, live: this.live.every((l) => l === 1) ? null : this.live };
+  }
+
+  /** Folds a batch's head statistics ([4, K]: μ mean, μ var, logvar mean, logvar var) into the running ones, and disposes them. */
+  private updateLatentRunning(stats: tf.Tensor2D, n: number): void {
+    const { meanBn, logvarBn } = this;
+    if (meanBn && logvarBn) {
+      const s = stats.dataSync() as Float32Array;
+      const K = this.options.topics;
+      updateRunningFrom(meanBn, s.subarray(0, K), s.subarray(K, 2 * K), n);
+      updateRunningFrom(logvarBn, s.subarray(2 * K, 3 * K), s.subarray(3 * K, 4 * K), n);
+    }
+    stats.dispose();
   }
 
   /** The evaluation loss (running batch-norm statistics, no sampling or dropout) with the fused decoder. */
@@ -375,7 +388,7 @@ export class ProdLDA implements TrainableModel<BowBatch> {
       this.decoderBias as tf.Tensor as tf.Tensor1D,
       bn ? (bn.beta as tf.Tensor as tf.Tensor1D) : null,
       words,
-      { batchNorm: bn !== undefined, epsilon: BN_EPSILON, live: this.live.every((l) => l === 1) ? null : this.live },
+      this.decoderAttrs(),
       running,
     );
     if (bn && training) updateRunningFrom(bn, mean.dataSync() as Float32Array, variance.dataSync() as Float32Array, theta.shape[0]);
