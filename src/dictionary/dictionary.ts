@@ -315,7 +315,7 @@ export class Dictionary {
     // Written a second time on purpose: V8 treats a field stored only once as a
     // constant of the object, and the first later reassignment (filterExtremes
     // replaces the tokens) would throw away addFast's optimised code mid-benchmark.
-    this.setIndexed(undefined, stringArray(), Object.create(null) as Record<string, number>);
+    this.setIndexed(undefined);
     if (documents !== undefined && documents !== null) this.addDocuments(documents, options);
   }
 
@@ -354,16 +354,16 @@ export class Dictionary {
 
   /** token → id. Iterates in the order tokens were added, as gensim's dict does. */
   get token2id(): Map<string, number> {
-    if (this.map === undefined) this.setIndexed(TokenMap.fromIndexed(this.tokens, this.index), stringArray(), Object.create(null) as Record<string, number>);
+    if (this.map === undefined) this.setIndexed(TokenMap.fromIndexed(this.tokens, this.index));
     return this.map!;
   }
 
   set token2id(map: Map<string, number>) {
-    this.setIndexed(map, stringArray(), Object.create(null) as Record<string, number>);
+    this.setIndexed(map);
   }
 
-  /** Switch token2id's form: a Map, or (map undefined) the built-up tokens + index. */
-  private setIndexed(map: Map<string, number> | undefined, tokens: string[], index: Record<string, number>): void {
+  /** Switch token2id's form: a Map, or (map undefined) the built-up tokens + index (by default empty). */
+  private setIndexed(map: Map<string, number> | undefined, tokens = stringArray(), index = Object.create(null) as Record<string, number>): void {
     this.map = map;
     this.tokens = tokens;
     this.index = index;
@@ -481,7 +481,7 @@ export class Dictionary {
     for (let i = 0; i < length; i++) {
       const w = tokens[i]!;
       // Checked first: a property lookup would turn a non-string into a string.
-      if (typeof w !== 'string') return this.abandon(tokens, i, orderStart);
+      if (typeof w !== 'string') return this.abandon(index, tokens, i, orderStart);
       const id = index[w];
       if (id === undefined) {
         index[w] = ~count;
@@ -555,8 +555,7 @@ export class Dictionary {
    * addFast giving up at tokens[end] (a non-string): undo the counts of tokens[0..end),
    * take the unseen tokens' markers out of the index, and forget the ids first touched.
    */
-  private abandon(tokens: readonly string[], end: number, orderStart: number): false {
-    const index = this.map === undefined ? this.index : indexOf(this.map)!;
+  private abandon(index: Record<string, number>, tokens: readonly string[], end: number, orderStart: number): false {
     for (const w of this.newTokens) delete index[w];
     this.newTokens.length = 0;
     const { seen, stamp, pendingDf, pendingCf } = this;
@@ -654,7 +653,8 @@ export class Dictionary {
     // Faster lookups through the index, when there is one (a TokenMap that was given a non-string key has none).
     const index = map === undefined ? this.index : indexOf(map);
     const sizeBefore = this.size;
-    if (sizeBefore + length > this.cap) this.ensureCapacity(sizeBefore + length);
+    // Known ids index docCount now; new ids index the pending arrays in pass 4, grown there.
+    if (sizeBefore > this.cap) this.ensureCapacity(sizeBefore);
     const docCount = this.docCount;
     if (this.orderBuf.length < length) this.orderBuf = new Int32Array(Math.max(length, 2 * this.orderBuf.length));
     const order = this.orderBuf;
@@ -740,6 +740,7 @@ export class Dictionary {
       this.numDocs += 1;
       this.numPos += length;
       this.numNnz += n;
+      this.ensureCapacity(this.size);
       const { pendingDf, pendingCf, pendingOrder } = this;
       for (let i = 0; i < n; i++) {
         const id = outIds[i]!;

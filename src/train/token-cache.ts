@@ -195,25 +195,41 @@ function readRecords<T>(
       let buf: Buffer = Buffer.alloc(0);
       let offset = 0; // file offset of buf[0]
       let magicSeen = false;
+      // Chunks of a record longer than what is buffered wait here and are joined once it is complete:
+      // concatenating each chunk onto `buf` would copy a long document's bytes once per chunk.
+      let need = 0; // bytes `buf` must hold before the record loop can make progress
+      let parts: Buffer[] = [];
+      let partsBytes = 0;
       const bad = (cid: number, p: number): never => {
         throw corrupt(`token id ${cid} beyond the cache vocabulary`, offset + p);
       };
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         if (closed) return;
-        buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+        if (buf.length + partsBytes + chunk.length < need) {
+          parts.push(chunk);
+          partsBytes += chunk.length;
+          continue;
+        }
+        buf = buf.length || parts.length ? Buffer.concat([buf, ...parts, chunk]) : chunk;
+        parts = [];
+        partsBytes = 0;
         let at = 0;
         if (!magicSeen) {
+          need = MAGIC.length;
           if (buf.length < MAGIC.length) continue;
           if (!buf.subarray(0, MAGIC.length).equals(MAGIC)) throw corrupt('bad magic', 0);
           magicSeen = true;
           at = MAGIC.length;
         }
         for (;;) {
-          if (buf.length - at < 4) break;
+          need = at + 4;
+          if (buf.length < need) break;
           const idLen = buf.readUInt32LE(at);
-          if (buf.length - at < 8 + idLen) break;
+          need = at + 8 + idLen;
+          if (buf.length < need) break;
           const n = buf.readUInt32LE(at + 4 + idLen);
           const end = at + 8 + idLen + 4 * n;
+          need = end;
           if (buf.length < end) break;
           let id: DocId;
           try {
@@ -233,13 +249,20 @@ function readRecords<T>(
         }
         offset += at;
         buf = buf.subarray(at);
+        need -= at;
       }
-      if (!magicSeen || buf.length > 0) throw corrupt('truncated file', offset);
+      if (!magicSeen || buf.length + partsBytes > 0) throw corrupt('truncated file', offset);
       subscriber.complete();
     })().catch((e) => {
       if (!closed) {
         const code = (e as { code?: string }).code;
-        subscriber.error(code === 'ENOENT' ? new CorpusflowError('FILE_NOT_FOUND', `Token cache not found`, { position: { file: path }, cause: e }) : e);
+        subscriber.error(
+          e instanceof CorpusflowError
+            ? e
+            : code === 'ENOENT'
+              ? new CorpusflowError('FILE_NOT_FOUND', `Token cache not found`, { position: { file: path }, cause: e })
+              : new CorpusflowError('IO_ERROR', `Cannot read the token cache: ${e instanceof Error ? e.message : String(e)}`, { position: { file: path }, cause: e }),
+        );
       }
     });
     return () => {
