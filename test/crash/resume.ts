@@ -106,7 +106,11 @@ function walk(d: string, base = d): string[] {
   if (!existsSync(d)) return [];
   return readdirSync(d).flatMap((n) => {
     const f = path.join(d, n);
-    return statSync(f).isDirectory() ? walk(f, base) : [path.relative(base, f)];
+    // The run may still be writing while this polls: a temp file can be renamed (or a directory
+    // removed) between the listing and the stat. Such an entry is simply not there any more.
+    const st = statSync(f, { throwIfNoEntry: false });
+    if (!st) return [];
+    return st.isDirectory() ? walk(f, base) : [path.relative(base, f)];
   });
 }
 const isTemp = (f: string) => /\.tmp-\d+-[0-9a-f]+$/.test(f);
