@@ -286,3 +286,18 @@ t.test('two tokens sharing an id (a gap left by token2id.delete) count as in gen
   }
   t.equal(failures, 0, '40 random corpora with gaps');
 });
+
+t.test('a large vocabulary (60,000+ tokens): the typed arrays and the index grow mid-document', async (t) => {
+  const random = rng(7);
+  const letters = 'abcdefghijklmnopqrstuvwxyzé𝐀';
+  const word = (): string => Array.from({ length: 2 + Math.floor(random() * 9) }, () => Array.from(letters)[Math.floor(random() * 28)]!).join('');
+  const docs = Array.from({ length: 150 }, () => Array.from({ length: 600 }, word));
+  const d = new Dictionary(docs);
+  const r = new Reference();
+  docs.forEach((doc) => r.doc2bowUpdate(doc));
+  t.ok(r.token2id.size > 60_000, `${r.token2id.size} distinct tokens`);
+  t.same(stateOf(d), stateOf(r), 'whole state after building');
+  d.filterExtremes({ noBelow: 2, noAbove: 0.5, keepN: 5000 });
+  r.filterExtremes(2, 0.5, 5000, null);
+  t.same(stateOf(d), stateOf(r), 'after filterExtremes');
+});
