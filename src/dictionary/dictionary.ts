@@ -229,8 +229,8 @@ function checkDocument(document: unknown, method: string): asserts document is I
   }
 }
 
-function notAString(token: unknown, method: string): CorpusflowError {
-  return new CorpusflowError('INVALID_FIELD_TYPE', `${method} expects string tokens, got ${token === null ? 'null' : typeof token} ${JSON.stringify(token)}`);
+function notAString(token: unknown, method: string, at: number): CorpusflowError {
+  return new CorpusflowError('INVALID_FIELD_TYPE', `${method} expects string tokens, got ${token === null ? 'null' : typeof token} ${JSON.stringify(token)} at tokens[${at}]`);
 }
 
 function checkCount(name: string, value: unknown, allowNull: boolean): void {
@@ -669,7 +669,7 @@ export class Dictionary {
       const w = tokens[i]!;
       if (typeof w !== 'string') {
         clearCounts(docCount, order, unique);
-        throw notAString(w, method);
+        throw notAString(w, method, i);
       }
       const id = index !== undefined ? index[w] : map!.get(w);
       if (id !== undefined) {
@@ -759,8 +759,9 @@ export class Dictionary {
   private scanExact(tokens: readonly string[], allowUpdate: boolean, returnMissing: boolean, method: string): number {
     const token2id = this.token2id;
     const counter = new Map<string, number>();
-    for (const w of tokens) {
-      if (typeof w !== 'string') throw notAString(w, method);
+    for (let i = 0; i < tokens.length; i++) {
+      const w = tokens[i];
+      if (typeof w !== 'string') throw notAString(w, method, i);
       counter.set(w, (counter.get(w) ?? 0) + 1);
     }
     if (allowUpdate || returnMissing) {
@@ -812,7 +813,7 @@ export class Dictionary {
     checkDocument(document, 'doc2idx');
     const out: number[] = [];
     for (const w of document) {
-      if (typeof w !== 'string') throw notAString(w, 'doc2idx');
+      if (typeof w !== 'string') throw notAString(w, 'doc2idx', out.length);
       out.push(this.idOf(w) ?? unknownWordIndex);
     }
     return out;

@@ -186,7 +186,9 @@ t.test('a new id that collides with an existing one behaves as gensim (one entry
 const errorCases: Array<{ name: string; run: () => unknown; code: string; match?: RegExp }> = [
   { name: 'doc2bow of a string', run: () => new Dictionary().doc2bow('a b' as unknown as string[]), code: 'INVALID_FIELD_TYPE', match: /not a single string/ },
   { name: 'doc2idx of a string', run: () => new Dictionary().doc2idx('a b' as unknown as string[]), code: 'INVALID_FIELD_TYPE' },
-  { name: 'a non-string token', run: () => new Dictionary([['a', 3 as unknown as string]]), code: 'INVALID_FIELD_TYPE', match: /number 3/ },
+  { name: 'a non-string token', run: () => new Dictionary([['a', 3 as unknown as string]]), code: 'INVALID_FIELD_TYPE', match: /number 3 at tokens\[1\]/ },
+  { name: 'a non-string token after a token2id read (exact path)', run: () => { const d = new Dictionary([['a']]); d.token2id = new Map([['a', 5]]); d.addDocuments([['a', 'b', null as unknown as string]]); }, code: 'INVALID_FIELD_TYPE', match: /null null at tokens\[2\]/ },
+  { name: 'doc2idx of a non-string token', run: () => new Dictionary([['a']]).doc2idx(['a', 'b', {} as unknown as string]), code: 'INVALID_FIELD_TYPE', match: /object \{\} at tokens\[2\]/ },
   { name: 'negative keepN', run: () => new Dictionary().filterExtremes({ keepN: -1 }), code: 'INVALID_OPTION', match: /Invalid option keepN/ },
   { name: 'NaN noAbove', run: () => new Dictionary().filterExtremes({ noAbove: NaN }), code: 'INVALID_OPTION' },
   { name: 'fractional pruneAt', run: () => new Dictionary([], { pruneAt: 1.5 }), code: 'INVALID_OPTION' },
