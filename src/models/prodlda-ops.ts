@@ -64,19 +64,47 @@ interface CpuBackendLike {
   makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Values): tf.TensorInfo;
 }
 
+/** Outputs allocated by the kernel call under way (see {@link freeOnThrow}). */
+let allocated: tf.TensorInfo[] = [];
+
 function memoryOf(backendName: string, backend: unknown): Memory {
   if (backendName === 'wasm') {
     const b = backend as WasmBackendLike;
-    return { alloc: (shape, dtype) => b.makeOutput(shape, dtype), view: (t) => b.typedArrayFromHeap(t) };
+    return { alloc: (shape, dtype) => track(b.makeOutput(shape, dtype)), view: (t) => b.typedArrayFromHeap(t) };
   }
   const b = backend as CpuBackendLike;
   return {
     alloc: (shape, dtype) => {
       const size = tf.util.sizeFromShape(shape);
-      return b.makeTensorInfo(shape, dtype, dtype === 'int32' ? new Int32Array(size) : new Float32Array(size));
+      return track(b.makeTensorInfo(shape, dtype, dtype === 'int32' ? new Int32Array(size) : new Float32Array(size)));
     },
     view: (t) => b.readSync(t.dataId) as Values,
   };
+}
+
+function track(info: tf.TensorInfo): tf.TensorInfo {
+  allocated.push(info);
+  return info;
+}
+
+/**
+ * A kernel that, when it throws (a batch outside its shape), frees the outputs it had already
+ * allocated: the engine never sees them, so nothing else would (on wasm they would stay on the heap).
+ */
+function freeOnThrow(kernel: (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]): tf.KernelFunc {
+  return ((args: KernelArgs) => {
+    const outer = allocated;
+    allocated = [];
+    try {
+      return kernel(args);
+    } catch (err) {
+      const backend = args.backend as { disposeData(dataId: tf.DataId, force?: boolean): boolean };
+      for (const info of allocated) backend.disposeData(info.dataId, true);
+      throw err;
+    } finally {
+      allocated = outer;
+    }
+  }) as unknown as tf.KernelFunc;
 }
 
 /** The batch's words, either as (ids, rows, counts) triplets or as a dense [batch, vocab] matrix. */
@@ -1088,7 +1116,7 @@ export function registerProdLDAKernels(): void {
   registered = true;
   for (const backendName of BACKENDS) {
     const add = (kernelName: string, kernelFunc: unknown) => {
-      if (!tf.getKernel(kernelName, backendName)) tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as tf.KernelFunc });
+      if (!tf.getKernel(kernelName, backendName)) tf.registerKernel({ kernelName, backendName, kernelFunc: freeOnThrow(kernelFunc as (args: KernelArgs) => tf.TensorInfo[]) });
     };
     add(DECODER_NLL, decoderNllKernel(backendName));
     add(DECODER_NLL_GRAD, decoderNllGradKernel(backendName));
@@ -1098,12 +1126,12 @@ export function registerProdLDAKernels(): void {
     add(SPARSE_LINEAR_GRAD, sparseLinearGradKernel(backendName));
   }
   if (!tf.getKernel(TOPIC_MATMUL, 'wasm')) {
-    tf.registerKernel({ kernelName: TOPIC_MATMUL, backendName: 'wasm', kernelFunc: topicMatMulKernel as unknown as tf.KernelFunc });
-    tf.registerKernel({ kernelName: TOPIC_MATMUL_GRAD, backendName: 'wasm', kernelFunc: topicMatMulGradKernel as unknown as tf.KernelFunc });
-    tf.registerKernel({ kernelName: DENSE, backendName: 'wasm', kernelFunc: denseKernel as unknown as tf.KernelFunc });
-    tf.registerKernel({ kernelName: DENSE_GRAD, backendName: 'wasm', kernelFunc: denseGradKernel as unknown as tf.KernelFunc });
-    tf.registerKernel({ kernelName: STEP, backendName: 'wasm', kernelFunc: stepKernel as unknown as tf.KernelFunc });
-    tf.registerKernel({ kernelName: STEP_GRAD, backendName: 'wasm', kernelFunc: stepGradKernel as unknown as tf.KernelFunc });
+    tf.registerKernel({ kernelName: TOPIC_MATMUL, backendName: 'wasm', kernelFunc: freeOnThrow(topicMatMulKernel) });
+    tf.registerKernel({ kernelName: TOPIC_MATMUL_GRAD, backendName: 'wasm', kernelFunc: freeOnThrow(topicMatMulGradKernel) });
+    tf.registerKernel({ kernelName: DENSE, backendName: 'wasm', kernelFunc: freeOnThrow(denseKernel) });
+    tf.registerKernel({ kernelName: DENSE_GRAD, backendName: 'wasm', kernelFunc: freeOnThrow(denseGradKernel) });
+    tf.registerKernel({ kernelName: STEP, backendName: 'wasm', kernelFunc: freeOnThrow(stepKernel) });
+    tf.registerKernel({ kernelName: STEP_GRAD, backendName: 'wasm', kernelFunc: freeOnThrow(stepGradKernel) });
   }
 }
 

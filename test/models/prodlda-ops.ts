@@ -139,6 +139,25 @@ for (const backend of ['wasm', 'cpu'] as const) {
       );
     });
 
+    t.test('a batch outside its shape throws and leaves no output behind', async (t) => {
+      const B = 4;
+      const V = 9;
+      const bad = () => ({ ids: tf.tensor1d([1, V], 'int32'), rows: tf.tensor1d([0, 1], 'int32'), counts: tf.tensor1d([1, 2]) });
+      const engineBackend = tf.backend() as unknown as { numDataIds(): number };
+      const cases: Array<[string, () => unknown]> = [
+        ['sparseLinear', () => sparseLinear(tf.zeros([V, 3]), tf.zeros([3]), bad(), B, 'softplus')],
+        ['decoderNll', () => decoderNll(tf.zeros([B, V]), tf.zeros([V]), null, bad(), { batchNorm: true, epsilon: EPS, live: null })],
+        ['decoderNll, dense', () => decoderNll(tf.zeros([B, V]), tf.zeros([V]), null, { dense: tf.zeros([B, V + 1]) }, { batchNorm: false, epsilon: EPS, live: null })],
+      ];
+      for (const [name, run] of cases) {
+        const tensors = tf.memory().numTensors;
+        const dataIds = engineBackend.numDataIds();
+        t.throws(() => tf.tidy(run), /outside|shape/, `${name} throws`);
+        t.equal(tf.memory().numTensors, tensors, `${name}: no tensor left`);
+        t.equal(engineBackend.numDataIds(), dataIds, `${name}: no backend buffer left`);
+      }
+    });
+
     for (const bn of [true, false]) {
       t.test(`latent layer, batch norm ${bn}`, async (t) => {
         const B = 9;
