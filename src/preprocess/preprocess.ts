@@ -229,8 +229,11 @@ const MAX_CHARS = 1 << 21;
 const MAX_KEY = 64;
 
 function filled<T>(length: number, value: T): T[] {
-  const out: T[] = [];
-  for (let i = 0; i < length; i++) out.push(value);
+  // Doubled by concat (a block copy) rather than pushed one by one: the memo's resizes build arrays of
+  // up to 131,072 entries, often before the JIT has compiled anything.
+  let out: T[] = [value];
+  while (2 * out.length <= length) out = out.concat(out);
+  while (out.length < length) out.push(value);
   return out;
 }
 
