@@ -15,7 +15,7 @@ const { ndjsonSource } = await dist('sources/ndjson.js');
 const { preprocess } = await dist('preprocess/operator.js');
 const { Dictionary } = await dist('dictionary/dictionary.js');
 const { toBow } = await dist('dictionary/to-bow.js');
-const { TokenCacheWriter, readTokenCache, cacheRemap } = await dist('train/token-cache.js');
+const { TokenCacheWriter, readTokenCache, CacheRemap } = await dist('train/token-cache.js');
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 const corpus = join(root, args.corpus ?? 'test/fixtures/corpora/spam-shared.ndjson.gz');
@@ -42,7 +42,7 @@ const pass1 = await cpu(async () => {
   await writer.commit();
 });
 dictionary.filterExtremes({ noBelow: 5, noAbove: 0.5 });
-const remap = cacheRemap(writer.vocabulary, dictionary.token2id);
+const remap = await CacheRemap.fromFile(path, dictionary.token2id);
 const bytes = (await stat(path)).size;
 
 let source = 0, cached = 0, n = 0;

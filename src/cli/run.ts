@@ -18,7 +18,7 @@ import type { ProdLDA } from '../models/prodlda.js';
 import { listCheckpoints, readCheckpoint, snapshotCheckpoint, writeCheckpoint, type Checkpoint, type TrainingPosition } from '../train/checkpoint.js';
 import { OnlineVocabulary } from '../train/online.js';
 import { createOptimizer } from '../train/optimizers.js';
-import { TokenCacheWriter, cacheRemap, readTokenCache, readTokenCacheTokens } from '../train/token-cache.js';
+import { CacheRemap, TokenCacheWriter, readTokenCache, readTokenCacheTokens, vocabularyPath } from '../train/token-cache.js';
 import { train, type TrainEvent } from '../train/train.js';
 import type { TokenizedDocument } from '../sources/types.js';
 import type { Command, CliContext } from './context.js';
@@ -101,9 +101,10 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
   const backend = await initBackend(pipeline.train.backend, { log: (line) => progress.log(line) });
   await mkdir(out, { recursive: true });
   await removeStaleTempFiles([out, path.join(out, 'model'), checkpointDir]);
-  // A cache left by a killed run cannot be read: its token -> cache id map lived only in that run's
-  // memory. So a resumed run reads the input each epoch, as with dictionary.cache: false.
+  // A cache left by a killed run is not reused (nothing checks it against the checkpoint's dictionary
+  // yet): a resumed run reads the input each epoch, as with dictionary.cache: false.
   await unlink(cacheFile).catch(() => undefined);
+  await unlink(vocabularyPath(cacheFile)).catch(() => undefined);
 
   // A SIGINT while building the dictionary just stops; during training it checkpoints first.
   const stop = new AbortController();
@@ -251,7 +252,10 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
     }
   } finally {
     // Only this run can read its cache (see the resume branch), so it never outlives the run.
-    if (cache) await unlink(cache.path).catch(() => undefined);
+    if (cache) {
+      await unlink(cache.path).catch(() => undefined);
+      await unlink(vocabularyPath(cache.path)).catch(() => undefined);
+    }
     progress.clear();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -268,10 +272,10 @@ interface TokenCache {
   /** Documents in the cache: one epoch's worth before empty ones are dropped. */
   documents: number;
   bytes: number;
-  /** Cache id -> token for the coherence texts: dictionary tokens as such, the filtered-out ones as one stand-in. */
-  tokens: string[];
-  /** Cache id -> dictionary id (-1: filtered out). */
-  remap: Int32Array;
+  /** Cache id -> token for the coherence texts, per segment: dictionary tokens as such, the filtered-out ones as one stand-in. */
+  tokens: (segment: number) => string[];
+  /** Cache id -> dictionary id (-1: filtered out), per segment. */
+  remap: CacheRemap;
 }
 
 /**
@@ -288,7 +292,9 @@ async function passOne(
   let writer: TokenCacheWriter | undefined;
   if (cacheFile) {
     await mkdir(path.dirname(cacheFile), { recursive: true });
-    writer = new TokenCacheWriter(cacheFile);
+    // The cache keeps no more distinct tokens in memory than the dictionary does (prune_at).
+    const d = built.pipeline.dictionary;
+    writer = new TokenCacheWriter(cacheFile, d.mode === 'two-pass' ? { maxVocabulary: d.pruneAt } : {});
   }
   let dictionary: Dictionary;
   try {
@@ -310,7 +316,7 @@ async function passOne(
     await writer?.abort().catch(() => undefined);
     throw e;
   }
-  const remap = cacheRemap(writer.vocabulary, dictionary.token2id);
+  const remap = await CacheRemap.fromFile(writer.path, dictionary.token2id);
   // Coherence looks up only topic words, which are dictionary tokens; every other token just takes a
   // position in the sliding windows. So the tokens filter_extremes dropped can all read as one string
   // that is not in the dictionary, and pass 1's full vocabulary need not stay in memory.
@@ -323,7 +329,7 @@ async function passOne(
       path: writer.path,
       documents: writer.documents,
       bytes: (await stat(writer.path)).size,
-      tokens: Array.from(remap, (id) => (id >= 0 ? id2token.get(id)! : stand)),
+      tokens: (segment) => remap.tokens(segment, id2token, stand),
       remap,
     },
   };

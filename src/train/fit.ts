@@ -12,7 +12,7 @@ import { batchBow } from '../batch/bow.js';
 import { ProdLDA, type ProdLDAOptions } from '../models/prodlda.js';
 import { invalidOption } from '../errors.js';
 import { train, type TrainEvent, type TrainOptions } from './train.js';
-import { TokenCacheWriter, cacheRemap, readTokenCache } from './token-cache.js';
+import { CacheRemap, TokenCacheWriter, readTokenCache } from './token-cache.js';
 import { readCheckpoint } from './checkpoint.js';
 import { fitOnlineTopicModel, type OnlineVocabularyOptions } from './online.js';
 
@@ -38,7 +38,7 @@ export interface FitTopicModelOptions {
   model?: Omit<ProdLDAOptions, 'vocabSize'>;
   /** Trainer options (epochs, optimizer, checkpoints, ...). */
   train?: TrainOptions;
-  /** Write the token ids to this file in pass 1 and read them in every epoch instead of `documents()`. */
+  /** Write the token ids to this file (and its vocabulary to `<tokenCache>.vocab`) in pass 1 and read them in every epoch instead of `documents()`. */
   tokenCache?: string;
 }
 
@@ -120,7 +120,7 @@ export function fitTopicModel(options: FitTopicModelOptions): TopicModelFit {
       const model = new ProdLDA({ seed, ...options.model, vocabSize: dictionary.size });
       state.model = model;
 
-      const remap = cache ? cacheRemap(cache.vocabulary, dictionary.token2id) : undefined;
+      const remap = cache ? await CacheRemap.fromFile(cache.path, dictionary.token2id) : undefined;
       const bows = (): Observable<BowDocument> =>
         remap ? readTokenCache(options.tokenCache!, remap) : options.documents().pipe(toBow(dictionary), map((d) => d as BowDocument));
       // Read the checkpoint here (not in train) to know its epoch: startEpoch then keeps the

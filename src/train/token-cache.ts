@@ -7,8 +7,18 @@
  * length, the document id as UTF-8 JSON, uint32 token count, the token ids as
  * uint32 (all little-endian). Ids are the cache's own (first-seen order); the
  * reader maps them to the final dictionary's ids.
+ *
+ * Memory stays bounded on unbounded vocabularies: the writer numbers tokens in
+ * segments of at most `maxVocabulary` distinct tokens. When a segment is full,
+ * its tokens go to the vocabulary file beside the cache (`<cache>.vocab`), the
+ * cache gets a segment mark (a record whose id length is 0xFFFFFFFF) and
+ * numbering starts again at 0. The vocabulary file holds, after the magic
+ * `CFVOCB01`, each segment as a uint32 token count and, per token in cache-id
+ * order, a uint32 byte length and its UTF-8 bytes. Readers map ids segment by
+ * segment ({@link CacheRemap}), keeping one segment's table at a time.
  */
 import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { Observable } from 'rxjs';
 import { CorpusflowError } from '../errors.js';
 import { createAtomicWriteStream, type AtomicWriteStream } from '../io/atomic.js';
@@ -18,32 +28,62 @@ import type { DocId, TokenizedDocument } from '../sources/types.js';
 import type { BowDocument } from '../batch/types.js';
 
 const MAGIC = Buffer.from('CFTOKS01', 'latin1');
+const VOCAB_MAGIC = Buffer.from('CFVOCB01', 'latin1');
 const CHUNK_BYTES = 1 << 16;
+/** The id length of a segment mark: no document id is 4 GiB long. */
+const SEGMENT_MARK = 0xffffffff;
+/** Distinct tokens per segment by default: gensim's default `prune_at`, so the cache's map is no larger than the dictionary's. */
+export const DEFAULT_MAX_VOCABULARY = 2_000_000;
+
+/** The vocabulary file written beside a token cache. */
+export function vocabularyPath(cachePath: string): string {
+  return `${cachePath}.vocab`;
+}
+
+/** Options of {@link TokenCacheWriter}. */
+export interface TokenCacheWriterOptions {
+  /** Distinct tokens kept in memory before the writer starts a new segment (default 2,000,000). */
+  maxVocabulary?: number;
+}
 
 /**
- * Writes the cache, one document at a time.
- *
- * **Warning:** it keeps a map of every distinct token it has seen (cache ids
- * are never pruned), like a dictionary without `pruneAt`.
+ * Writes the cache, one document at a time, and its vocabulary file.
+ * Memory holds one segment's token map: at most `maxVocabulary` tokens, or one
+ * document's more when a single document has more distinct tokens than that.
  */
 export class TokenCacheWriter {
-  /** Token → cache id, in first-seen order. */
-  readonly vocabulary = new Map<string, number>();
+  /** Token → cache id of the current segment, in first-seen order. */
+  vocabulary = new Map<string, number>();
+  /** Segments completed (written to the vocabulary file) so far. */
+  segments = 0;
   documents = 0;
+  /** The vocabulary file (written on commit, or at the first full segment). */
+  readonly vocabularyPath: string;
+  private readonly maxVocabulary: number;
   private readonly out: AtomicWriteStream;
+  private vocabOut: AtomicWriteStream | undefined;
   /** Records are gathered here and handed to the stream a chunk at a time (one small write per document cost more than encoding it). */
   private chunk: Buffer;
   private fill: number;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    options: TokenCacheWriterOptions = {},
+  ) {
+    const max = options.maxVocabulary ?? DEFAULT_MAX_VOCABULARY;
+    if (!Number.isInteger(max) || max < 1) throw new CorpusflowError('INVALID_OPTION', `maxVocabulary must be a positive integer, got ${String(max)}`);
+    this.maxVocabulary = max;
+    this.vocabularyPath = vocabularyPath(path);
     this.out = createAtomicWriteStream(path);
     this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
     MAGIC.copy(this.chunk, 0);
     this.fill = MAGIC.length;
   }
 
-  /** Append one document. Resolves when the stream can take more (backpressure). */
+  /** Append one document. Resolves when the streams can take more (backpressure). */
   async write(id: DocId, tokens: readonly string[]): Promise<void> {
+    // A document adds at most tokens.length new tokens: start a new segment first if they might not fit.
+    if (this.vocabulary.size > 0 && this.vocabulary.size + tokens.length > this.maxVocabulary) await this.endSegment();
     const idBytes = Buffer.from(JSON.stringify(id), 'utf8');
     const size = 8 + idBytes.length + 4 * tokens.length;
     let ready = true;
@@ -84,16 +124,218 @@ export class TokenCacheWriter {
     return ready;
   }
 
-  /** Finish: the file appears under `path` only now. */
+  /**
+   * Close the current segment: its tokens go to the vocabulary file, the cache
+   * gets a segment mark, and numbering starts again at 0.
+   */
+  private async endSegment(): Promise<void> {
+    let ready = true;
+    if (this.fill + 4 > this.chunk.length) ready = this.flush(4);
+    this.chunk.writeUInt32LE(SEGMENT_MARK, this.fill);
+    this.fill += 4;
+    await this.writeVocabulary();
+    if (!ready) await new Promise<void>((resolve) => this.out.once('drain', resolve));
+  }
+
+  /** The current segment's tokens, in cache-id order, to the vocabulary file; then an empty map. */
+  private async writeVocabulary(): Promise<void> {
+    if (!this.vocabOut) {
+      this.vocabOut = createAtomicWriteStream(this.vocabularyPath);
+      this.vocabOut.write(VOCAB_MAGIC);
+    }
+    const out = this.vocabOut;
+    const head = Buffer.allocUnsafe(4);
+    head.writeUInt32LE(this.vocabulary.size, 0);
+    let chunk = [head];
+    let bytes = 4;
+    // Map iteration order is insertion order, which is cache-id order.
+    for (const token of this.vocabulary.keys()) {
+      const utf8 = Buffer.from(token, 'utf8');
+      const len = Buffer.allocUnsafe(4);
+      len.writeUInt32LE(utf8.length, 0);
+      chunk.push(len, utf8);
+      bytes += 4 + utf8.length;
+      if (bytes >= CHUNK_BYTES) {
+        if (!out.write(Buffer.concat(chunk))) await new Promise<void>((resolve) => out.once('drain', resolve));
+        chunk = [];
+        bytes = 0;
+      }
+    }
+    if (chunk.length > 0) out.write(Buffer.concat(chunk));
+    this.vocabulary = new Map();
+    this.segments++;
+  }
+
+  /** Finish: the cache and its vocabulary file appear under their names only now. */
   async commit(): Promise<void> {
     if (this.fill > 0) this.out.write(this.chunk.subarray(0, this.fill));
     this.fill = 0;
+    await this.writeVocabulary();
+    await this.vocabOut!.commit();
     await this.out.commit();
   }
 
-  /** Give up: the temporary file is removed. */
-  abort(): Promise<void> {
-    return this.out.abort();
+  /** Give up: the temporary files are removed. */
+  async abort(): Promise<void> {
+    await this.vocabOut?.abort();
+    await this.out.abort();
+  }
+}
+
+/**
+ * A token cache's ids mapped to a final dictionary's, segment by segment: per
+ * segment, the cache ids of the tokens the dictionary kept and their ids there.
+ * Readers expand one segment at a time into a table ({@link CacheRemap.table}).
+ */
+export class CacheRemap {
+  private constructor(private readonly segments: ReadonlyArray<{ size: number; cids: Int32Array; fids: Int32Array }>) {}
+
+  /**
+   * Read a cache's vocabulary file and look each token up in the final dictionary.
+   * Memory: the kept tokens' pairs, plus one token at a time.
+   *
+   * @param cachePath the cache file (its vocabulary file is `<cachePath>.vocab`).
+   * @param token2id the final dictionary's map.
+   */
+  static async fromFile(cachePath: string, token2id: ReadonlyMap<string, number>): Promise<CacheRemap> {
+    const file = vocabularyPath(cachePath);
+    const segments: Array<{ size: number; cids: Int32Array; fids: Int32Array }> = [];
+    const reader = await ByteReader.open(file);
+    try {
+      if (!(await reader.bytes(VOCAB_MAGIC.length)).equals(VOCAB_MAGIC)) throw reader.corrupt('bad magic');
+      while (!(await reader.atEnd())) {
+        const size = await reader.u32();
+        const cids: number[] = [];
+        const fids: number[] = [];
+        for (let cid = 0; cid < size; cid++) {
+          const token = (await reader.bytes(await reader.u32())).toString('utf8');
+          const fid = token2id.get(token);
+          if (fid !== undefined) {
+            cids.push(cid);
+            fids.push(fid);
+          }
+        }
+        segments.push({ size, cids: Int32Array.from(cids), fids: Int32Array.from(fids) });
+      }
+    } finally {
+      await reader.close();
+    }
+    return new CacheRemap(segments);
+  }
+
+  /** A single segment from an in-memory token → cache id map (a writer's `vocabulary` before commit). */
+  static fromVocabulary(vocabulary: ReadonlyMap<string, number>, token2id: ReadonlyMap<string, number>): CacheRemap {
+    const cids: number[] = [];
+    const fids: number[] = [];
+    for (const [token, cid] of vocabulary) {
+      const fid = token2id.get(token);
+      if (fid !== undefined) {
+        cids.push(cid);
+        fids.push(fid);
+      }
+    }
+    return new CacheRemap([{ size: vocabulary.size, cids: Int32Array.from(cids), fids: Int32Array.from(fids) }]);
+  }
+
+  /** Number of segments. */
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  /** One more than the largest dictionary id any cache id maps to. */
+  get dictionarySize(): number {
+    let n = 0;
+    for (const s of this.segments) for (let i = 0; i < s.fids.length; i++) if (s.fids[i]! >= n) n = s.fids[i]! + 1;
+    return n;
+  }
+
+  /**
+   * Segment `segment` as a table: cache id → dictionary id, or −1 for a token the dictionary dropped.
+   * Written into `into` when it is long enough (a reader reuses one buffer for all segments).
+   */
+  table(segment: number, into?: Int32Array): Int32Array {
+    const s = this.segments[segment];
+    if (!s) return new Int32Array(0);
+    const table = into && into.length >= s.size ? into.subarray(0, s.size) : new Int32Array(s.size);
+    table.fill(-1);
+    for (let i = 0; i < s.cids.length; i++) table[s.cids[i]!] = s.fids[i]!;
+    return table;
+  }
+
+  /** Segment `segment` as cache id → token: dictionary tokens as such, every other token as `stand`. */
+  tokens(segment: number, id2token: ReadonlyMap<number, string>, stand: string): string[] {
+    const s = this.segments[segment];
+    if (!s) return [];
+    const out = new Array<string>(s.size).fill(stand);
+    for (let i = 0; i < s.cids.length; i++) out[s.cids[i]!] = id2token.get(s.fids[i]!) ?? stand;
+    return out;
+  }
+}
+
+/** Sequential reads of a binary file through a 64 KiB buffer. */
+class ByteReader {
+  private buf = Buffer.alloc(0);
+  private at = 0;
+  private offset = 0; // file offset of buf[0]
+  private eof = false;
+
+  private constructor(
+    private readonly handle: FileHandle,
+    readonly path: string,
+    private readonly size: number,
+  ) {}
+
+  static async open(path: string): Promise<ByteReader> {
+    try {
+      const handle = await open(path, 'r');
+      return new ByteReader(handle, path, (await handle.stat()).size);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      throw code === 'ENOENT'
+        ? new CorpusflowError('FILE_NOT_FOUND', 'Token cache vocabulary not found', { position: { file: path }, cause: e })
+        : new CorpusflowError('IO_ERROR', `Cannot read the token cache vocabulary: ${e instanceof Error ? e.message : String(e)}`, { position: { file: path }, cause: e });
+    }
+  }
+
+  corrupt(reason: string): CorpusflowError {
+    return new CorpusflowError('CHECKPOINT_CORRUPT', `Token cache vocabulary: ${reason}`, { position: { file: this.path, byte: this.offset + this.at }, hint: 'delete the cache files to rebuild them' });
+  }
+
+  /** Buffer at least `n` unread bytes; false at the end of the file before that. */
+  private async fill(n: number): Promise<boolean> {
+    // A length field past the end of the file (a corrupt one) is not read into memory.
+    if (this.offset + this.at + n > this.size) return false;
+    while (this.buf.length - this.at < n && !this.eof) {
+      const chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, n));
+      const { bytesRead } = await this.handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) this.eof = true;
+      this.offset += this.at;
+      this.buf = Buffer.concat([this.buf.subarray(this.at), chunk.subarray(0, bytesRead)]);
+      this.at = 0;
+    }
+    return this.buf.length - this.at >= n;
+  }
+
+  async atEnd(): Promise<boolean> {
+    return !(await this.fill(1));
+  }
+
+  async u32(): Promise<number> {
+    if (!(await this.fill(4))) throw this.corrupt('truncated file');
+    const v = this.buf.readUInt32LE(this.at);
+    this.at += 4;
+    return v;
+  }
+
+  async bytes(n: number): Promise<Buffer> {
+    if (!(await this.fill(n))) throw this.corrupt('truncated file');
+    const out = this.buf.subarray(this.at, this.at + n);
+    this.at += n;
+    return out;
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
   }
 }
 
@@ -116,15 +358,23 @@ export interface ReadTokenCacheOptions {
  * @param options flow control.
  * @return a cold Observable of `{id, bow}`, bow sorted by id like `doc2bow`.
  */
-export function readTokenCache(path: string, remap: Int32Array, options: ReadTokenCacheOptions = {}): Observable<BowDocument> {
-  const n = remap.length;
+export function readTokenCache(path: string, remap: CacheRemap | Int32Array, options: ReadTokenCacheOptions = {}): Observable<BowDocument> {
   let size = 0;
-  for (let i = 0; i < n; i++) if (remap[i]! >= size) size = remap[i]! + 1;
+  if (remap instanceof CacheRemap) size = remap.dictionarySize;
+  else for (let i = 0; i < remap.length; i++) if (remap[i]! >= size) size = remap[i]! + 1;
   // Count with typed arrays, as doc2bow does, not a Map per document: reading the cache has to be
   // cheaper than tokenising again, even for text that tokenises fast.
   const counts = new Int32Array(size);
   const touched = new Int32Array(size);
-  return readRecords(path, options, (id, buf, from, to, bad) => {
+  // The current segment's table; one buffer serves all segments of a subscription.
+  let table: Int32Array = new Int32Array(0);
+  let n = 0;
+  const enter = (segment: number) => {
+    table = remap instanceof CacheRemap ? remap.table(segment, table) : segment === 0 ? remap : new Int32Array(0);
+    n = table.length;
+  };
+  return readRecords(path, options, enter, (id, buf, from, to, bad) => {
+    const remap = table;
     let k = 0;
     for (let p = from; p < to; p += 4) {
       const cid = uint32At(buf, p);
@@ -152,14 +402,25 @@ export function readTokenCache(path: string, remap: Int32Array, options: ReadTok
  * its sliding windows count every position, dropped tokens included).
  *
  * @param path the cache file.
- * @param tokens cache id → token: the writer's `vocabulary` keys in order (`[...writer.vocabulary.keys()]`),
- *   or any stand-in for tokens that do not matter to the reader (a coherence measure only looks up topic words).
+ * @param tokens cache id → token, per segment (`(segment) => remap.tokens(segment, id2token, stand)`: dictionary
+ *   tokens as such, a stand-in for the others, which a coherence measure never looks up), or one array for a
+ *   cache of one segment.
  * @param options flow control.
  * @return a cold Observable of `{id, tokens}`.
  */
-export function readTokenCacheTokens(path: string, tokens: readonly string[], options: ReadTokenCacheOptions = {}): Observable<TokenizedDocument> {
-  const n = tokens.length;
-  return readRecords(path, options, (id, buf, from, to, bad) => {
+export function readTokenCacheTokens(
+  path: string,
+  tokens: readonly string[] | ((segment: number) => readonly string[]),
+  options: ReadTokenCacheOptions = {},
+): Observable<TokenizedDocument> {
+  let table: readonly string[] = [];
+  let n = 0;
+  const enter = (segment: number) => {
+    table = typeof tokens === 'function' ? tokens(segment) : segment === 0 ? tokens : [];
+    n = table.length;
+  };
+  return readRecords(path, options, enter, (id, buf, from, to, bad) => {
+    const tokens = table;
     const out = new Array<string>((to - from) / 4);
     for (let p = from, i = 0; p < to; p += 4, i++) {
       const cid = uint32At(buf, p);
@@ -183,10 +444,13 @@ function uint32At(buf: Buffer, p: number): number {
 function readRecords<T>(
   path: string,
   options: ReadTokenCacheOptions,
+  enter: (segment: number) => void,
   decode: (id: DocId, buf: Buffer, from: number, to: number, bad: (cid: number, p: number) => never) => T,
 ): Observable<T> {
   const flow = options.flow;
   return new Observable<T>((subscriber) => {
+    let segment = 0;
+    enter(segment);
     const stream = createReadStream(path, { highWaterMark: 1 << 16 });
     let closed = false;
     const corrupt = (reason: string, byte: number) =>
@@ -225,6 +489,11 @@ function readRecords<T>(
           need = at + 4;
           if (buf.length < need) break;
           const idLen = buf.readUInt32LE(at);
+          if (idLen === SEGMENT_MARK) {
+            enter(++segment);
+            at += 4;
+            continue;
+          }
           need = at + 8 + idLen;
           if (buf.length < need) break;
           const n = buf.readUInt32LE(at + 4 + idLen);
@@ -272,13 +541,4 @@ function readRecords<T>(
   });
 }
 
-/**
- * Map cache ids to a final dictionary's ids (after filterExtremes / compactify).
- * @param vocabulary the writer's token → cache id map.
- * @param token2id the final dictionary's map.
- */
-export function cacheRemap(vocabulary: ReadonlyMap<string, number>, token2id: ReadonlyMap<string, number>): Int32Array {
-  const remap = new Int32Array(vocabulary.size).fill(-1);
-  for (const [tok, cid] of vocabulary) remap[cid] = token2id.get(tok) ?? -1;
-  return remap;
-}
+

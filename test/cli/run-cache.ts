@@ -18,14 +18,17 @@ const common = ['run', quickstart, '--set', 'train.epochs=2', '--set', 'train.ch
 const TIMINGS = ['seconds', 'train_seconds', 'docs_per_second', 'peak_rss_mb'];
 
 const runs = [
-  { name: 'cached (default)', set: [] as string[], logsCache: true },
-  { name: 'dictionary.cache: false', set: ['--set', 'dictionary.cache=false'], logsCache: false },
+  { name: 'cached (default)', set: [] as string[], logsCache: true, dir: 'cached' },
+  { name: 'dictionary.cache: false', set: ['--set', 'dictionary.cache=false'], logsCache: false, dir: 'uncached' },
+  // prune_at 150: the dictionary prunes and the cache writes its vocabulary in segments of at most 150 tokens
+  { name: 'prune_at 150, cached', set: ['--set', 'dictionary.prune_at=150'], logsCache: true, dir: 'pruned-cached' },
+  { name: 'prune_at 150, dictionary.cache: false', set: ['--set', 'dictionary.prune_at=150', '--set', 'dictionary.cache=false'], logsCache: false, dir: 'pruned-uncached' },
 ];
 const outputs = new Map<string, { metrics: Record<string, unknown>; topics: unknown; docTopics: string }>();
 
 for (const c of runs) {
   t.test(`run, ${c.name}`, async (t) => {
-    const out = path.join(dir, c.logsCache ? 'cached' : 'uncached');
+    const out = path.join(dir, c.dir);
     const r = await runCli([...common, ...c.set, '--set', `output.dir=${out}`]);
     t.equal(r.code, 0, r.stderr);
     t.equal(/token cache: [\d.]+ MB/.test(r.stderr), c.logsCache, 'says whether it reads the cache');
@@ -42,13 +45,16 @@ for (const c of runs) {
   });
 }
 
-t.test('the cached run equals the uncached one', async (t) => {
-  const [a, b] = runs.map((c) => outputs.get(c.name));
-  if (!a || !b) return t.fail('a run failed');
-  t.same(a.metrics, b.metrics, 'metrics.json (but timings)');
-  t.same(a.topics, b.topics, 'topics.json');
-  t.equal(a.docTopics, b.docTopics, 'doc-topics.ndjson');
-});
+for (const [cached, uncached] of [[0, 1], [2, 3]] as const) {
+  t.test(`the cached run equals the uncached one: ${runs[cached]!.name}`, async (t) => {
+    const a = outputs.get(runs[cached]!.name);
+    const b = outputs.get(runs[uncached]!.name);
+    if (!a || !b) return t.fail('a run failed');
+    t.same(a.metrics, b.metrics, 'metrics.json (but timings)');
+    t.same(a.topics, b.topics, 'topics.json');
+    t.equal(a.docTopics, b.docTopics, 'doc-topics.ndjson');
+  });
+}
 
 t.test('--resume ignores and removes a cache left behind, and ends as the uninterrupted run did', async (t) => {
   const a = outputs.get(runs[0]!.name);
@@ -56,11 +62,13 @@ t.test('--resume ignores and removes a cache left behind, and ends as the uninte
   const out = path.join(dir, 'cached');
   // as if a run had been killed after pass 1: a cache whose token map died with that run (here unreadable)
   writeFileSync(path.join(out, 'checkpoints', 'tokens.cache'), 'left by a killed run');
+  writeFileSync(path.join(out, 'checkpoints', 'tokens.cache.vocab'), 'and its vocabulary');
   const r = await runCli([...common, '--set', `output.dir=${out}`, '--resume']);
   t.equal(r.code, 0, r.stderr);
   t.match(r.stderr, 'resuming at step 20');
   t.notMatch(r.stderr, 'token cache:', 'reads the input instead');
   t.notOk(existsSync(path.join(out, 'checkpoints', 'tokens.cache')), 'the stale cache is gone');
+  t.notOk(existsSync(path.join(out, 'checkpoints', 'tokens.cache.vocab')), 'and its vocabulary file');
   const metrics = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8')) as Record<string, unknown>;
   for (const k of TIMINGS) delete metrics[k];
   t.same(metrics, a.metrics, 'metrics.json (but timings) as the uninterrupted cached run');

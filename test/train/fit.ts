@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { defer, from, lastValueFrom, toArray } from 'rxjs';
 import { fitTopicModel } from '../../src/train/fit.js';
-import { TokenCacheWriter, cacheRemap, readTokenCache } from '../../src/train/token-cache.js';
+import { CacheRemap, TokenCacheWriter, readTokenCache } from '../../src/train/token-cache.js';
 import { Dictionary } from '../../src/dictionary/dictionary.js';
 import { syntheticCorpus } from '../fixtures/train/synthetic.js';
 
@@ -53,7 +53,7 @@ t.test('the token cache replaces re-reading in later epochs and gives the same b
   t.equal(reads, 1, 'only pass 1 reads the documents');
   const dictionary = fit.dictionary!;
   const fromCache = await lastValueFrom(
-    readTokenCache(path, cacheRemap(new Map(docs.flatMap((d) => d.tokens).filter((x, i, a) => a.indexOf(x) === i).map((tok, i) => [tok, i])), dictionary.token2id)).pipe(toArray()),
+    readTokenCache(path, await CacheRemap.fromFile(path, dictionary.token2id)).pipe(toArray()),
   );
   t.same(fromCache, docs.map((d) => ({ id: d.id, bow: dictionary.doc2bow(d.tokens) })));
   fit.model!.dispose();
@@ -69,7 +69,7 @@ t.test('token cache: round trip across read chunks, and a truncated file is an e
   for (const d of many) await w.write(d.id, d.tokens);
   await w.commit();
   const dict = new Dictionary(many.map((d) => d.tokens));
-  const got = await lastValueFrom(readTokenCache(path, cacheRemap(w.vocabulary, dict.token2id)).pipe(toArray()));
+  const got = await lastValueFrom(readTokenCache(path, await CacheRemap.fromFile(path, dict.token2id)).pipe(toArray()));
   t.same(got, many.map((d) => ({ id: d.id, bow: dict.doc2bow(d.tokens) })));
 
   await writeFile(path, Buffer.from('CFTOKS01\u0001\u0000\u0000', 'latin1'));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { lastValueFrom, map, take, toArray, type Observable } from 'rxjs';
-import { TokenCacheWriter, cacheRemap, readTokenCache, readTokenCacheTokens } from '../../src/train/token-cache.js';
+import { CacheRemap, TokenCacheWriter, readTokenCache, readTokenCacheTokens } from '../../src/train/token-cache.js';
 import { buildDictionary, buildPipeline, bowBatches, type BuiltPipeline } from '../../src/config/build.js';
 import { loadPipeline } from '../../src/config/load.js';
 import { resolvePipeline } from '../../src/config/resolve.js';
@@ -30,6 +30,14 @@ async function passOne(name: string, set: string[]): Promise<{ built: BuiltPipel
   const dictionary = await buildDictionary(built, (pass) => lastValueFrom(pass, { defaultValue: undefined }).then(() => undefined), { tokenCache: writer });
   await writer.commit();
   return { built, dictionary, writer };
+}
+
+/** Cache id -> token per segment, every token of `docs` known (a dictionary of all of them). */
+async function tokensOf(cachePath: string, docs: ReadonlyArray<{ tokens: readonly string[] }>): Promise<(segment: number) => string[]> {
+  const vocabulary = [...new Set(docs.flatMap((d) => d.tokens))];
+  const remap = await CacheRemap.fromFile(cachePath, new Map(vocabulary.map((w, i) => [w, i])));
+  const id2token = new Map(vocabulary.map((w, i) => [i, w]));
+  return (segment) => remap.tokens(segment, id2token, '\u0000not a token');
 }
 
 /** Every batch of `epochs` subscriptions as plain data (ids and tensor values), disposed as it goes. */
@@ -67,7 +75,7 @@ for (const c of cases) {
     const before = tf.memory().numTensors;
     const { built, dictionary, writer } = await passOne(c.name.replace(/\W+/g, '-'), c.set);
     t.equal(writer.documents, 480, 'pass 1 cached every document');
-    const bows = readTokenCache(writer.path, cacheRemap(writer.vocabulary, dictionary.token2id));
+    const bows = readTokenCache(writer.path, await CacheRemap.fromFile(writer.path, dictionary.token2id));
     const fromInput = await drain(bowBatches(built, dictionary, c.options), c.epochs);
     const fromCache = await drain(bowBatches(built, dictionary, { ...c.options, bows }), c.epochs);
     t.ok((fromInput[0] as unknown[]).length > 1, 'several batches');
@@ -83,10 +91,11 @@ for (const c of cases) {
 t.test('readTokenCacheTokens gives back the tokenised documents (for coherence)', async (t) => {
   const { built, writer } = await passOne('tokens', ['dictionary={no_below: 40, no_above: 0.2}']);
   const fromInput = await lastValueFrom(built.tokens.pipe(map((d) => ({ id: d.id, tokens: d.tokens })), toArray()));
-  const fromCache = await lastValueFrom(readTokenCacheTokens(writer.path, [...writer.vocabulary.keys()]).pipe(toArray()));
+  const tokens = await tokensOf(writer.path, fromInput);
+  const fromCache = await lastValueFrom(readTokenCacheTokens(writer.path, tokens).pipe(toArray()));
   t.same(fromCache, fromInput, 'same ids, same token sequences (tokens the dictionary dropped included)');
 
-  const short = await lastValueFrom(readTokenCacheTokens(writer.path, [...writer.vocabulary.keys()]).pipe(take(3), toArray()));
+  const short = await lastValueFrom(readTokenCacheTokens(writer.path, tokens).pipe(take(3), toArray()));
   t.same(short, fromInput.slice(0, 3), 'an early unsubscribe stops cleanly');
   await t.rejects(lastValueFrom(readTokenCacheTokens(writer.path, ['only-one'])), { code: 'CHECKPOINT_CORRUPT', message: /beyond the cache vocabulary/ });
 });
@@ -98,7 +107,7 @@ t.test('flow control: reading waits while downstream holds highWaterMark documen
   let emitted = 0;
   let finished = false;
   const done = lastValueFrom(
-    readTokenCache(writer.path, cacheRemap(writer.vocabulary, dictionary.token2id), { flow }).pipe(
+    readTokenCache(writer.path, await CacheRemap.fromFile(writer.path, dictionary.token2id), { flow }).pipe(
       map((d) => {
         emitted++;
         held.push(flow.hold()); // as mapAsync does for a document it is still working on
@@ -134,7 +143,83 @@ t.test('writer: records gathered into chunks, a document larger than a chunk, an
     for (const d of c.docs) await w.write(d.id, d.tokens);
     await w.commit();
     t.equal(w.documents, c.docs.length, `${c.name}: counted`);
-    const got = await lastValueFrom(readTokenCacheTokens(w.path, [...w.vocabulary.keys()]).pipe(toArray()));
+    const got = await lastValueFrom(readTokenCacheTokens(w.path, await tokensOf(w.path, c.docs)).pipe(toArray()));
     t.same(got, c.docs, `${c.name}: read back`);
   }
+});
+
+t.test('segments: a bounded vocabulary in memory, the same documents read back', async (t) => {
+  // Documents whose vocabulary keeps growing (half the tokens are new in each document), as with
+  // URLs, numbers or typos in a real corpus: the writer keeps at most maxVocabulary tokens in memory.
+  const docs = Array.from({ length: 400 }, (_, i) => ({
+    id: i,
+    tokens: Array.from({ length: 12 }, (_, j) => (j % 2 === 0 ? `new${i}_${j}` : `common${(i + j) % 17}`)),
+  }));
+  const vocabulary = [...new Set(docs.flatMap((d) => d.tokens))];
+  // A dictionary that keeps every other token, so some ids map to -1 in every segment.
+  const kept = vocabulary.filter((_, i) => i % 2 === 0);
+  const token2id = new Map(kept.map((w, i) => [w, i]));
+  const bowOf = (tokens: readonly string[]) => {
+    const counts = new Map<number, number>();
+    for (const w of tokens) if (token2id.has(w)) counts.set(token2id.get(w)!, (counts.get(token2id.get(w)!) ?? 0) + 1);
+    return [...counts].sort((a, b) => a[0] - b[0]);
+  };
+  const cases = [
+    { maxVocabulary: 12, segments: 400 },
+    { maxVocabulary: 100, segments: 34 },
+    { maxVocabulary: 1000, segments: 3 },
+    { maxVocabulary: undefined, segments: 1 },
+  ];
+  for (const c of cases) {
+    const file = path.join(dir, `segments-${c.maxVocabulary ?? 'default'}.cache`);
+    const w = new TokenCacheWriter(file, c.maxVocabulary === undefined ? {} : { maxVocabulary: c.maxVocabulary });
+    let peak = 0;
+    for (const d of docs) {
+      await w.write(d.id, d.tokens);
+      peak = Math.max(peak, w.vocabulary.size);
+    }
+    await w.commit();
+    const label = `maxVocabulary ${c.maxVocabulary ?? 'default'}`;
+    t.ok(peak <= (c.maxVocabulary ?? Infinity), `${label}: at most ${c.maxVocabulary ?? 'all'} tokens held (peak ${peak})`);
+    t.equal(w.segments, c.segments, `${label}: ${c.segments} segments`);
+    const remap = await CacheRemap.fromFile(file, token2id);
+    t.equal(remap.segmentCount, c.segments);
+    const bows = await lastValueFrom(readTokenCache(file, remap).pipe(toArray()));
+    t.same(bows, docs.map((d) => ({ id: d.id, bow: bowOf(d.tokens) })), `${label}: bags of words`);
+    const back = await lastValueFrom(readTokenCacheTokens(file, await tokensOf(file, docs)).pipe(toArray()));
+    t.same(back, docs, `${label}: token sequences`);
+  }
+});
+
+t.test('segments: a document with more distinct tokens than maxVocabulary gets a segment of its own', async (t) => {
+  const file = path.join(dir, 'big-doc.cache');
+  const w = new TokenCacheWriter(file, { maxVocabulary: 5 });
+  const docs = [
+    { id: 'a', tokens: ['x', 'y'] },
+    { id: 'b', tokens: Array.from({ length: 20 }, (_, i) => `t${i}`) },
+    { id: 'c', tokens: ['x'] },
+  ];
+  for (const d of docs) await w.write(d.id, d.tokens);
+  await w.commit();
+  t.equal(w.segments, 3);
+  t.same(await lastValueFrom(readTokenCacheTokens(file, await tokensOf(file, docs)).pipe(toArray())), docs);
+});
+
+t.test('segments: a corrupt vocabulary file is an error naming it, and a huge length is not allocated', async (t) => {
+  const file = path.join(dir, 'corrupt.cache');
+  const w = new TokenCacheWriter(file, { maxVocabulary: 2 });
+  for (const d of [{ id: 1, tokens: ['a', 'b'] }, { id: 2, tokens: ['c'] }]) await w.write(d.id, d.tokens);
+  await w.commit();
+  const { readFile, writeFile } = await import('node:fs/promises');
+  const good = await readFile(w.vocabularyPath);
+  const cases: Array<[string, Buffer, RegExp]> = [
+    ['bad magic', Buffer.from('not a vocabulary'), /bad magic/],
+    ['truncated', good.subarray(0, good.length - 1), /truncated/],
+    ['a 4 GiB token length', Buffer.concat([good.subarray(0, 12), Buffer.from([0xff, 0xff, 0xff, 0xfe])]), /truncated/],
+  ];
+  for (const [name, bytes, message] of cases) {
+    await writeFile(w.vocabularyPath, bytes);
+    await t.rejects(CacheRemap.fromFile(file, new Map()), { code: 'CHECKPOINT_CORRUPT', message, position: { file: w.vocabularyPath } }, name);
+  }
+  await t.rejects(CacheRemap.fromFile(path.join(dir, 'missing.cache'), new Map()), { code: 'FILE_NOT_FOUND' });
 });
