@@ -17,8 +17,8 @@
  * order, a uint32 byte length and its UTF-8 bytes. Readers map ids segment by
  * segment ({@link CacheRemap}), keeping one segment's table at a time.
  */
-import { createReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { createReadStream, type ReadStream } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { Observable } from 'rxjs';
 import { CorpusflowError } from '../errors.js';
 import { createAtomicWriteStream, type AtomicWriteStream } from '../io/atomic.js';
@@ -451,11 +451,15 @@ function readRecords<T>(
   return new Observable<T>((subscriber) => {
     let segment = 0;
     enter(segment);
-    const stream = createReadStream(path, { highWaterMark: 1 << 16 });
+    let stream: ReadStream | undefined;
     let closed = false;
     const corrupt = (reason: string, byte: number) =>
       new CorpusflowError('CHECKPOINT_CORRUPT', `Token cache: ${reason}`, { position: { file: path, byte }, hint: 'delete the cache file to rebuild it' });
     (async () => {
+      // Record lengths are checked against the file's size: a corrupt one fails at once, not after buffering the rest of the file.
+      const fileSize = (await stat(path)).size;
+      if (closed) return;
+      stream = createReadStream(path, { highWaterMark: 1 << 16 });
       let buf: Buffer = Buffer.alloc(0);
       let offset = 0; // file offset of buf[0]
       let magicSeen = false;
@@ -495,10 +499,12 @@ function readRecords<T>(
             continue;
           }
           need = at + 8 + idLen;
+          if (offset + need > fileSize) throw corrupt('truncated file', offset + at);
           if (buf.length < need) break;
           const n = buf.readUInt32LE(at + 4 + idLen);
           const end = at + 8 + idLen + 4 * n;
           need = end;
+          if (offset + end > fileSize) throw corrupt('truncated file', offset + at);
           if (buf.length < end) break;
           let id: DocId;
           try {
@@ -536,7 +542,7 @@ function readRecords<T>(
     });
     return () => {
       closed = true;
-      stream.destroy();
+      stream?.destroy();
     };
   });
 }

@@ -74,6 +74,14 @@ t.test('token cache: round trip across read chunks, and a truncated file is an e
 
   await writeFile(path, Buffer.from('CFTOKS01\u0001\u0000\u0000', 'latin1'));
   await t.rejects(lastValueFrom(readTokenCache(path, new Int32Array(0))), { code: 'CHECKPOINT_CORRUPT', message: /truncated/ });
+  // a record claiming 1,000,000,000 token ids: refused from the file's size, at the record's offset
+  const huge = Buffer.alloc(8 + 4 + 1 + 4 + 8);
+  Buffer.from('CFTOKS01', 'latin1').copy(huge, 0);
+  huge.writeUInt32LE(1, 8);
+  huge.write('7', 12, 'latin1');
+  huge.writeUInt32LE(1_000_000_000, 13);
+  await writeFile(path, huge);
+  await t.rejects(lastValueFrom(readTokenCache(path, new Int32Array(0))), { code: 'CHECKPOINT_CORRUPT', message: /truncated/, position: { byte: 8 } });
   await writeFile(path, 'not a cache');
   await t.rejects(lastValueFrom(readTokenCache(path, new Int32Array(0))), { code: 'CHECKPOINT_CORRUPT', message: /bad magic/ });
   await t.rejects(lastValueFrom(readTokenCache(join(dir, 'missing'), new Int32Array(0))), { code: 'FILE_NOT_FOUND' });
