@@ -76,7 +76,7 @@ const dictionarySchema = z
       .boolean()
       .optional()
       .describe(
-        'two-pass: pass 1 writes the token ids to <output>/checkpoints/tokens.cache, and the training epochs and the evaluation read them instead of re-reading and re-preprocessing the input (same results); default true',
+        'two-pass: pass 1 writes the token ids to <output>/checkpoints/tokens.cache (its vocabulary to tokens.cache.vocab, holding at most prune_at distinct tokens in memory), and the training epochs and the evaluation read them instead of re-reading and re-preprocessing the input (same results); default true',
       ),
   })
   .describe('Dictionary building and filter_extremes');
