@@ -97,6 +97,8 @@ if (mode === '--child') {
   if (!existsSync(path)) generate(path, sizeMB);
   const bytes = statSync(path).size;
   console.log(`file: ${path} (${(bytes / 2 ** 20).toFixed(0)} MiB), ${runs} runs per reader, node ${process.version}`);
+  // The last line is one JSON object for bench/run.js: each reader's best docs/s, bytes/s and peak RSS.
+  const summary = {};
   for (const reader of ['corpusflow', 'ndjson', 'readline']) {
     const results = [];
     for (let r = 0; r < runs; r++) {
@@ -116,5 +118,7 @@ if (mode === '--child') {
     console.log(
       `${reader.padEnd(11)} best ${best.toFixed(2)} s (${(bytes / 2 ** 20 / best).toFixed(0)} MiB/s), median ${median.toFixed(2)} s; CPU best ${cpus[0].toFixed(2)} s, median ${cpuMedian.toFixed(2)} s; docs ${results[0].docs}, peak RSS ${rss.toFixed(0)} MB`,
     );
+    summary[reader] = { docs_per_s: Math.round(results[0].docs / best), mib_per_s: Number((bytes / 2 ** 20 / best).toFixed(1)), seconds: best, cpu_seconds: cpus[0], peak_rss_mb: Math.round(rss) };
   }
+  console.log(JSON.stringify(summary));
 }
