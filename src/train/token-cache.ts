@@ -14,7 +14,8 @@
  * cache gets a segment mark (a record whose id length is 0xFFFFFFFF) and
  * numbering starts again at 0. The vocabulary file holds, after the magic
  * `CFVOCB01`, each segment as a uint32 token count and, per token in cache-id
- * order, a uint32 byte length and its UTF-8 bytes. Readers map ids segment by
+ * order, a uint32 byte length and its UTF-16LE code units (not UTF-8, which
+ * would turn a lone surrogate from a JSON escape into U+FFFD). Readers map ids segment by
  * segment ({@link CacheRemap}), keeping one segment's table at a time.
  */
 import { createReadStream, type ReadStream } from 'node:fs';
@@ -150,11 +151,11 @@ export class TokenCacheWriter {
     let bytes = 4;
     // Map iteration order is insertion order, which is cache-id order.
     for (const token of this.vocabulary.keys()) {
-      const utf8 = Buffer.from(token, 'utf8');
+      const units = Buffer.from(token, 'utf16le');
       const len = Buffer.allocUnsafe(4);
-      len.writeUInt32LE(utf8.length, 0);
-      chunk.push(len, utf8);
-      bytes += 4 + utf8.length;
+      len.writeUInt32LE(units.length, 0);
+      chunk.push(len, units);
+      bytes += 4 + units.length;
       if (bytes >= CHUNK_BYTES) {
         if (!out.write(Buffer.concat(chunk))) await new Promise<void>((resolve) => out.once('drain', resolve));
         chunk = [];
@@ -208,7 +209,7 @@ export class CacheRemap {
         const cids: number[] = [];
         const fids: number[] = [];
         for (let cid = 0; cid < size; cid++) {
-          const token = (await reader.bytes(await reader.u32())).toString('utf8');
+          const token = (await reader.bytes(await reader.u32())).toString('utf16le');
           const fid = token2id.get(token);
           if (fid !== undefined) {
             cids.push(cid);
