@@ -38,8 +38,14 @@ import { consume, formatCount, reportSkipped } from './summary.js';
 
 const CHECKPOINT_DIR = 'checkpoints';
 const HISTORY_FILE = 'history.json';
-/** The token-id cache of pass 1 (dictionary.cache), beside the checkpoints; deleted when the run ends. */
+/**
+ * The token-id cache of pass 1 (dictionary.cache), beside the checkpoints, with its vocabulary file and
+ * its stamp (what it was written from). Kept when training is interrupted, for `--resume`; deleted when
+ * the run ends.
+ */
 const TOKEN_CACHE_FILE = 'tokens.cache';
+const stampPath = (cacheFile: string) => `${cacheFile}.json`;
+const cacheFiles = (cacheFile: string) => [cacheFile, vocabularyPath(cacheFile), stampPath(cacheFile)];
 
 export const runCommand: Command = {
   spec: {
@@ -101,10 +107,10 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
   const backend = await initBackend(pipeline.train.backend, { log: (line) => progress.log(line) });
   await mkdir(out, { recursive: true });
   await removeStaleTempFiles([out, path.join(out, 'model'), checkpointDir]);
-  // A cache left by a killed run is not reused (nothing checks it against the checkpoint's dictionary
-  // yet): a resumed run reads the input each epoch, as with dictionary.cache: false.
-  await unlink(cacheFile).catch(() => undefined);
-  await unlink(vocabularyPath(cacheFile)).catch(() => undefined);
+  // A cache left by an interrupted run serves `--resume` when its stamp says it was written from this
+  // input, preprocessed the same way; any other is deleted (a resumed run then reads the input each epoch).
+  const reusable = options.resume ? await stampedCache(cacheFile, pipeline) : undefined;
+  if (!reusable) for (const f of cacheFiles(cacheFile)) await unlink(f).catch(() => undefined);
 
   // A SIGINT while building the dictionary just stops; during training it checkpoints first.
   const stop = new AbortController();
@@ -113,6 +119,8 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
   process.once('SIGTERM', onSignal);
   ctx.signal.addEventListener('abort', onSignal, { once: true });
   let cache: TokenCache | undefined;
+  // Set when training stops at a checkpoint: the cache stays for --resume.
+  let keepCache = false;
   try {
     const built = await buildPipeline(pipeline);
     let checkpoint: Checkpoint | undefined;
@@ -137,6 +145,10 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
       dictionary = Dictionary.fromJSON(checkpoint.header.dictionary, checkpointDir);
       history = await readHistory(checkpointDir, checkpoint.header.step);
       progress.log(`corpusflow: resuming at step ${checkpoint.header.step} (epoch ${checkpoint.header.epoch}), ${formatCount(dictionary.size)} tokens in the dictionary`);
+      if (reusable) {
+        cache = await openCache(cacheFile, reusable.documents, dictionary);
+        progress.log(`corpusflow: token cache: ${(cache.bytes / 2 ** 20).toFixed(1)} MB, reused; epochs and evaluation read it instead of the input`);
+      }
     } else {
       const useCache = pipeline.dictionary.mode === 'two-pass' && pipeline.dictionary.cache;
       ({ dictionary, cache } = await passOne(built, progress, stop.signal, useCache ? cacheFile : undefined));
@@ -157,6 +169,7 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
         return EXIT.pipelineError;
       }
       if (trained.interrupted) {
+        keepCache = true;
         progress.log(
           `corpusflow: interrupted at step ${trained.position.step} (epoch ${trained.position.epoch}); checkpoint written to ${show(trained.checkpointPath!)}\n` +
             `corpusflow: continue with: corpusflow run ${pipeline.file} --resume`,
@@ -252,10 +265,7 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
     }
   } finally {
     // Only this run can read its cache (see the resume branch), so it never outlives the run.
-    if (cache) {
-      await unlink(cache.path).catch(() => undefined);
-      await unlink(vocabularyPath(cache.path)).catch(() => undefined);
-    }
+    if (cache && !keepCache) for (const f of cacheFiles(cache.path)) await unlink(f).catch(() => undefined);
     progress.clear();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -316,7 +326,14 @@ async function passOne(
     await writer?.abort().catch(() => undefined);
     throw e;
   }
-  const remap = await CacheRemap.fromFile(writer.path, dictionary.token2id);
+  const stamp = await cacheStamp(built.pipeline);
+  if (stamp !== undefined) await writeFileAtomic(stampPath(writer.path), JSON.stringify({ ...stamp, documents: writer.documents }) + '\n');
+  return { dictionary, cache: await openCache(writer.path, writer.documents, dictionary) };
+}
+
+/** A committed cache ready to read under `dictionary`. */
+async function openCache(file: string, documents: number, dictionary: Dictionary): Promise<TokenCache> {
+  const remap = await CacheRemap.fromFile(file, dictionary.token2id);
   // Coherence looks up only topic words, which are dictionary tokens; every other token just takes a
   // position in the sliding windows. So the tokens filter_extremes dropped can all read as one string
   // that is not in the dictionary, and pass 1's full vocabulary need not stay in memory.
@@ -324,15 +341,41 @@ async function passOne(
   while (dictionary.token2id.has(stand)) stand += '\u0000';
   const id2token = dictionary.id2token;
   return {
-    dictionary,
-    cache: {
-      path: writer.path,
-      documents: writer.documents,
-      bytes: (await stat(writer.path)).size,
-      tokens: (segment) => remap.tokens(segment, id2token, stand),
-      remap,
-    },
+    path: file,
+    documents,
+    bytes: (await stat(file)).size,
+    tokens: (segment) => remap.tokens(segment, id2token, stand),
+    remap,
   };
+}
+
+/**
+ * What a cache is written from: the input file (size and modification time) and how it is read and
+ * preprocessed. The cache holds tokens (its vocabulary file maps ids to strings), so it serves any
+ * dictionary built from the same tokens. Undefined for inputs that are not one file (a glob).
+ */
+async function cacheStamp(pipeline: ResolvedPipeline): Promise<Record<string, unknown> | undefined> {
+  if (pipeline.source.kind === 'files') return undefined;
+  try {
+    const st = await stat(pipeline.source.path);
+    return { format: 1, source: pipeline.source, preprocess: pipeline.preprocess, input: { size: st.size, mtimeMs: st.mtimeMs } };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The cache left beside the checkpoints, when its three files are there and its stamp matches this pipeline and input. */
+async function stampedCache(cacheFile: string, pipeline: ResolvedPipeline): Promise<{ documents: number } | undefined> {
+  const now = await cacheStamp(pipeline);
+  if (now === undefined || pipeline.dictionary.mode !== 'two-pass' || !pipeline.dictionary.cache) return undefined;
+  try {
+    const { documents, ...then } = JSON.parse(await readFile(stampPath(cacheFile), 'utf8')) as { documents: number };
+    await stat(cacheFile);
+    await stat(vocabularyPath(cacheFile));
+    return JSON.stringify(then) === JSON.stringify(now) && Number.isInteger(documents) ? { documents } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 interface TrainOutcome {

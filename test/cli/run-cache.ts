@@ -56,19 +56,22 @@ for (const [cached, uncached] of [[0, 1], [2, 3]] as const) {
   });
 }
 
-t.test('--resume ignores and removes a cache left behind, and ends as the uninterrupted run did', async (t) => {
+t.test('--resume ignores and removes a cache whose stamp does not match, and ends as the uninterrupted run did', async (t) => {
   const a = outputs.get(runs[0]!.name);
   if (!a) return t.fail('the cached run failed');
   const out = path.join(dir, 'cached');
-  // as if a run had been killed after pass 1: a cache whose token map died with that run (here unreadable)
+  // as if a run had been killed after pass 1, over an input that has changed since: the stamp does not match
   writeFileSync(path.join(out, 'checkpoints', 'tokens.cache'), 'left by a killed run');
   writeFileSync(path.join(out, 'checkpoints', 'tokens.cache.vocab'), 'and its vocabulary');
+  const stamp = { format: 1, source: {}, preprocess: 'default', input: { size: 1, mtimeMs: 0 }, documents: 480 };
+  writeFileSync(path.join(out, 'checkpoints', 'tokens.cache.json'), JSON.stringify(stamp));
   const r = await runCli([...common, '--set', `output.dir=${out}`, '--resume']);
   t.equal(r.code, 0, r.stderr);
   t.match(r.stderr, 'resuming at step 20');
   t.notMatch(r.stderr, 'token cache:', 'reads the input instead');
   t.notOk(existsSync(path.join(out, 'checkpoints', 'tokens.cache')), 'the stale cache is gone');
   t.notOk(existsSync(path.join(out, 'checkpoints', 'tokens.cache.vocab')), 'and its vocabulary file');
+  t.notOk(existsSync(path.join(out, 'checkpoints', 'tokens.cache.json')), 'and its stamp');
   const metrics = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8')) as Record<string, unknown>;
   for (const k of TIMINGS) delete metrics[k];
   t.same(metrics, a.metrics, 'metrics.json (but timings) as the uninterrupted cached run');

@@ -124,12 +124,16 @@ t.test('SIGINT checkpoints, and --resume finishes the same number of steps', asy
   if (!m) return;
   t.match(first.stderr, 'continue with: corpusflow run');
   t.notOk(existsSync(path.join(resumeOut, 'metrics.json')), 'no outputs from an unfinished run');
+  const cacheFiles = () => readdirSync(path.join(resumeOut, 'checkpoints')).filter((f) => f.startsWith('tokens.cache')).sort();
+  t.same(cacheFiles(), ['tokens.cache', 'tokens.cache.json', 'tokens.cache.vocab'], 'the token cache, its vocabulary and its stamp are kept for --resume');
   const stoppedAt = Number(m[1]);
   t.ok(stoppedAt > 0 && stoppedAt < EPOCHS * STEPS_PER_EPOCH, `stopped at step ${stoppedAt}`);
 
   const second = await runCli([...args, '--resume']);
   t.equal(second.code, 0, second.stderr);
   t.match(second.stderr, `resuming at step ${stoppedAt} (epoch ${m[2]})`);
+  t.match(second.stderr, /token cache: [\d.]+ MB, reused/, 'the resumed run reads the cache, not the input');
+  t.same(cacheFiles(), [], 'the cache is deleted when the run ends');
   const metrics = JSON.parse(readFileSync(path.join(resumeOut, 'metrics.json'), 'utf8'));
   t.equal(metrics.steps, EPOCHS * STEPS_PER_EPOCH, 'the resumed run ends where an uninterrupted one would');
 
