@@ -146,8 +146,14 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
       history = await readHistory(checkpointDir, checkpoint.header.step);
       progress.log(`corpusflow: resuming at step ${checkpoint.header.step} (epoch ${checkpoint.header.epoch}), ${formatCount(dictionary.size)} tokens in the dictionary`);
       if (reusable) {
-        cache = await openCache(cacheFile, reusable.documents, dictionary);
-        progress.log(`corpusflow: token cache: ${(cache.bytes / 2 ** 20).toFixed(1)} MB, reused; epochs and evaluation read it instead of the input`);
+        try {
+          cache = await openCache(cacheFile, reusable.documents, dictionary);
+          progress.log(`corpusflow: token cache: ${(cache.bytes / 2 ** 20).toFixed(1)} MB, reused; epochs and evaluation read it instead of the input`);
+        } catch (e) {
+          // An unreadable cache must not block every later resume: drop it and read the input.
+          progress.log(`corpusflow: token cache not reused (${e instanceof Error ? e.message : String(e)}); reading the input instead`);
+          for (const f of cacheFiles(cacheFile)) await unlink(f).catch(() => undefined);
+        }
       }
     } else {
       const useCache = pipeline.dictionary.mode === 'two-pass' && pipeline.dictionary.cache;
@@ -169,7 +175,8 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
         return EXIT.pipelineError;
       }
       if (trained.interrupted) {
-        keepCache = true;
+        // Kept for --resume only when stamped (a glob input gets no stamp, so its cache could not be reused).
+        keepCache = cache !== undefined && (await stat(stampPath(cache.path)).then(() => true, () => false));
         progress.log(
           `corpusflow: interrupted at step ${trained.position.step} (epoch ${trained.position.epoch}); checkpoint written to ${show(trained.checkpointPath!)}\n` +
             `corpusflow: continue with: corpusflow run ${pipeline.file} --resume`,
@@ -307,6 +314,8 @@ async function passOne(
     writer = new TokenCacheWriter(cacheFile, d.mode === 'two-pass' ? { maxVocabulary: d.pruneAt } : {});
   }
   let dictionary: Dictionary;
+  // The input as pass 1 starts: the stamp is written only if it is the same when the cache is complete.
+  const before = writer ? await cacheStamp(built.pipeline) : undefined;
   try {
     dictionary = await buildDictionary(
       built,
@@ -326,9 +335,16 @@ async function passOne(
     await writer?.abort().catch(() => undefined);
     throw e;
   }
-  const stamp = await cacheStamp(built.pipeline);
-  if (stamp !== undefined) await writeFileAtomic(stampPath(writer.path), JSON.stringify({ ...stamp, documents: writer.documents }) + '\n');
-  return { dictionary, cache: await openCache(writer.path, writer.documents, dictionary) };
+  try {
+    const after = await cacheStamp(built.pipeline);
+    if (before !== undefined && JSON.stringify(after) === JSON.stringify(before)) {
+      await writeFileAtomic(stampPath(writer.path), JSON.stringify({ ...before, documents: writer.documents }) + '\n');
+    }
+    return { dictionary, cache: await openCache(writer.path, writer.documents, dictionary) };
+  } catch (e) {
+    for (const f of cacheFiles(writer.path)) await unlink(f).catch(() => undefined);
+    throw e;
+  }
 }
 
 /** A committed cache ready to read under `dictionary`. */
@@ -352,12 +368,14 @@ async function openCache(file: string, documents: number, dictionary: Dictionary
 /**
  * What a cache is written from: the input file (size and modification time) and how it is read and
  * preprocessed. The cache holds tokens (its vocabulary file maps ids to strings), so it serves any
- * dictionary built from the same tokens. Undefined for inputs that are not one file (a glob).
+ * dictionary built from the same tokens. Undefined for inputs that are not one file (a glob, a directory).
  */
 async function cacheStamp(pipeline: ResolvedPipeline): Promise<Record<string, unknown> | undefined> {
   if (pipeline.source.kind === 'files') return undefined;
   try {
     const st = await stat(pipeline.source.path);
+    // A directory's size and mtime do not change when a file in it is edited: only single files are stamped.
+    if (!st.isFile()) return undefined;
     return { format: 1, source: pipeline.source, preprocess: pipeline.preprocess, input: { size: st.size, mtimeMs: st.mtimeMs } };
   } catch {
     return undefined;

@@ -19,7 +19,9 @@
  * segment ({@link CacheRemap}), keeping one segment's table at a time.
  */
 import { createReadStream, type ReadStream } from 'node:fs';
+import { once } from 'node:events';
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
 import { Observable } from 'rxjs';
 import { CorpusflowError } from '../errors.js';
 import { createAtomicWriteStream, type AtomicWriteStream } from '../io/atomic.js';
@@ -41,6 +43,15 @@ export function vocabularyPath(cachePath: string): string {
   return `${cachePath}.vocab`;
 }
 
+/**
+ * Resolves once `stream` can take more: at once when its buffer is below the high-water mark, else at
+ * its next 'drain'. Rejects with the stream's error if it failed (before or while waiting).
+ */
+async function drained(stream: Writable): Promise<void> {
+  if (stream.errored) throw stream.errored;
+  if (stream.writableNeedDrain) await once(stream, 'drain');
+}
+
 /** Options of {@link TokenCacheWriter}. */
 export interface TokenCacheWriterOptions {
   /** Distinct tokens kept in memory before the writer starts a new segment (default 2,000,000). */
@@ -49,8 +60,9 @@ export interface TokenCacheWriterOptions {
 
 /**
  * Writes the cache, one document at a time, and its vocabulary file.
- * Memory holds one segment's token map: at most `maxVocabulary` tokens, or one
- * document's more when a single document has more distinct tokens than that.
+ * Memory holds one segment's token map: a segment ends before the first document
+ * that finds it holding `maxVocabulary` tokens, so the map never holds more than
+ * `maxVocabulary` − 1 plus one document's distinct tokens.
  */
 export class TokenCacheWriter {
   /** Token → cache id of the current segment, in first-seen order. */
@@ -76,19 +88,22 @@ export class TokenCacheWriter {
     this.maxVocabulary = max;
     this.vocabularyPath = vocabularyPath(path);
     this.out = createAtomicWriteStream(path);
+    // Failures surface through drained() and commit() (stream.errored), not as an unhandled 'error' event.
+    this.out.on('error', () => undefined);
     this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
     MAGIC.copy(this.chunk, 0);
     this.fill = MAGIC.length;
   }
 
-  /** Append one document. Resolves when the streams can take more (backpressure). */
+  /**
+   * Append one document. Resolves when the streams can take more (backpressure).
+   * Await each call before the next: documents are numbered in call order.
+   */
   async write(id: DocId, tokens: readonly string[]): Promise<void> {
-    // A document adds at most tokens.length new tokens: start a new segment first if they might not fit.
-    if (this.vocabulary.size > 0 && this.vocabulary.size + tokens.length > this.maxVocabulary) await this.endSegment();
+    if (this.vocabulary.size >= this.maxVocabulary) await this.endSegment();
     const idBytes = Buffer.from(JSON.stringify(id), 'utf8');
     const size = 8 + idBytes.length + 4 * tokens.length;
-    let ready = true;
-    if (this.fill + size > this.chunk.length) ready = this.flush(size);
+    if (this.fill + size > this.chunk.length) this.flush(size);
     const rec = this.chunk;
     let at = this.fill;
     rec.writeUInt32LE(idBytes.length, at);
@@ -113,16 +128,15 @@ export class TokenCacheWriter {
     }
     this.fill = at;
     this.documents++;
-    if (!ready) await new Promise<void>((resolve) => this.out.once('drain', resolve));
+    await drained(this.out);
   }
 
-  /** Hand the gathered records to the stream and start a new chunk with room for `need` bytes; false when the stream is full. */
-  private flush(need: number): boolean {
-    const ready = this.fill > 0 ? this.out.write(this.chunk.subarray(0, this.fill)) : true;
+  /** Hand the gathered records to the stream and start a new chunk with room for `need` bytes. */
+  private flush(need: number): void {
+    if (this.fill > 0) this.out.write(this.chunk.subarray(0, this.fill));
     // the stream keeps the old chunk until written: a new one, never an overwrite
     this.chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, need));
     this.fill = 0;
-    return ready;
   }
 
   /**
@@ -130,18 +144,19 @@ export class TokenCacheWriter {
    * gets a segment mark, and numbering starts again at 0.
    */
   private async endSegment(): Promise<void> {
-    let ready = true;
-    if (this.fill + 4 > this.chunk.length) ready = this.flush(4);
+    if (this.fill + 4 > this.chunk.length) this.flush(4);
     this.chunk.writeUInt32LE(SEGMENT_MARK, this.fill);
     this.fill += 4;
+    await drained(this.out);
     await this.writeVocabulary();
-    if (!ready) await new Promise<void>((resolve) => this.out.once('drain', resolve));
   }
 
   /** The current segment's tokens, in cache-id order, to the vocabulary file; then an empty map. */
   private async writeVocabulary(): Promise<void> {
     if (!this.vocabOut) {
       this.vocabOut = createAtomicWriteStream(this.vocabularyPath);
+      // Failures surface through drained() and commit() (stream.errored), not as an unhandled 'error' event.
+      this.vocabOut.on('error', () => undefined);
       this.vocabOut.write(VOCAB_MAGIC);
     }
     const out = this.vocabOut;
@@ -157,12 +172,14 @@ export class TokenCacheWriter {
       chunk.push(len, units);
       bytes += 4 + units.length;
       if (bytes >= CHUNK_BYTES) {
-        if (!out.write(Buffer.concat(chunk))) await new Promise<void>((resolve) => out.once('drain', resolve));
+        out.write(Buffer.concat(chunk));
+        await drained(out);
         chunk = [];
         bytes = 0;
       }
     }
     if (chunk.length > 0) out.write(Buffer.concat(chunk));
+    await drained(out);
     this.vocabulary = new Map();
     this.segments++;
   }
@@ -299,7 +316,7 @@ class ByteReader {
   }
 
   corrupt(reason: string): CorpusflowError {
-    return new CorpusflowError('CHECKPOINT_CORRUPT', `Token cache vocabulary: ${reason}`, { position: { file: this.path, byte: this.offset + this.at }, hint: 'delete the cache files to rebuild them' });
+    return new CorpusflowError('CHECKPOINT_CORRUPT', `Token cache vocabulary: ${reason}`, { position: { file: this.path, byte: this.offset + this.at }, hint: 'delete the cache and its .vocab file: a run started without --resume writes them anew' });
   }
 
   /** Buffer at least `n` unread bytes; false at the end of the file before that. */
@@ -363,37 +380,38 @@ export function readTokenCache(path: string, remap: CacheRemap | Int32Array, opt
   let size = 0;
   if (remap instanceof CacheRemap) size = remap.dictionarySize;
   else for (let i = 0; i < remap.length; i++) if (remap[i]! >= size) size = remap[i]! + 1;
-  // Count with typed arrays, as doc2bow does, not a Map per document: reading the cache has to be
-  // cheaper than tokenising again, even for text that tokenises fast.
-  const counts = new Int32Array(size);
-  const touched = new Int32Array(size);
-  // The current segment's table; one buffer serves all segments of a subscription.
-  let table: Int32Array = new Int32Array(0);
-  let n = 0;
-  const enter = (segment: number) => {
-    table = remap instanceof CacheRemap ? remap.table(segment, table) : segment === 0 ? remap : new Int32Array(0);
-    n = table.length;
-  };
-  return readRecords(path, options, enter, (id, buf, from, to, bad) => {
-    const remap = table;
-    let k = 0;
-    for (let p = from; p < to; p += 4) {
-      const cid = uint32At(buf, p);
-      if (cid >= n) {
-        for (let i = 0; i < k; i++) counts[touched[i]!] = 0; // clean for the next document read
-        bad(cid, p);
-      }
-      const fid = remap[cid]!;
-      if (fid >= 0 && counts[fid]++ === 0) touched[k++] = fid;
-    }
-    const ids = touched.subarray(0, k).sort();
-    const bow = new Array<[number, number]>(k);
-    for (let i = 0; i < k; i++) {
-      const fid = ids[i]!;
-      bow[i] = [fid, counts[fid]!];
-      counts[fid] = 0;
-    }
-    return { id, bow };
+  return readRecords(path, options, () => {
+    // Per subscription: count with typed arrays, as doc2bow does, not a Map per document (reading the cache
+    // has to be cheaper than tokenising again); one table buffer serves all segments.
+    const counts = new Int32Array(size);
+    const touched = new Int32Array(size);
+    let table: Int32Array = new Int32Array(0);
+    return {
+      enter(segment) {
+        table = remap instanceof CacheRemap ? remap.table(segment, table) : segment === 0 ? remap : new Int32Array(0);
+      },
+      decode(id, buf, from, to, bad) {
+        const n = table.length;
+        let k = 0;
+        for (let p = from; p < to; p += 4) {
+          const cid = uint32At(buf, p);
+          if (cid >= n) {
+            for (let i = 0; i < k; i++) counts[touched[i]!] = 0; // clean for the next document read
+            bad(cid, p);
+          }
+          const fid = table[cid]!;
+          if (fid >= 0 && counts[fid]++ === 0) touched[k++] = fid;
+        }
+        const ids = touched.subarray(0, k).sort();
+        const bow = new Array<[number, number]>(k);
+        for (let i = 0; i < k; i++) {
+          const fid = ids[i]!;
+          bow[i] = [fid, counts[fid]!];
+          counts[fid] = 0;
+        }
+        return { id, bow };
+      },
+    };
   });
 }
 
@@ -414,21 +432,22 @@ export function readTokenCacheTokens(
   tokens: readonly string[] | ((segment: number) => readonly string[]),
   options: ReadTokenCacheOptions = {},
 ): Observable<TokenizedDocument> {
-  let table: readonly string[] = [];
-  let n = 0;
-  const enter = (segment: number) => {
-    table = typeof tokens === 'function' ? tokens(segment) : segment === 0 ? tokens : [];
-    n = table.length;
-  };
-  return readRecords(path, options, enter, (id, buf, from, to, bad) => {
-    const tokens = table;
-    const out = new Array<string>((to - from) / 4);
-    for (let p = from, i = 0; p < to; p += 4, i++) {
-      const cid = uint32At(buf, p);
-      if (cid >= n) bad(cid, p);
-      out[i] = tokens[cid]!;
-    }
-    return { id, tokens: out };
+  return readRecords(path, options, () => {
+    let table: readonly string[] = [];
+    return {
+      enter(segment) {
+        table = typeof tokens === 'function' ? tokens(segment) : segment === 0 ? tokens : [];
+      },
+      decode(id, buf, from, to, bad) {
+        const out = new Array<string>((to - from) / 4);
+        for (let p = from, i = 0; p < to; p += 4, i++) {
+          const cid = uint32At(buf, p);
+          if (cid >= table.length) bad(cid, p);
+          out[i] = table[cid]!;
+        }
+        return { id, tokens: out };
+      },
+    };
   });
 }
 
@@ -438,18 +457,21 @@ function uint32At(buf: Buffer, p: number): number {
 }
 
 /**
- * The record loop both readers share: checks the layout, then hands each
- * record's token ids (bytes `from`..`to` of `buf`, uint32 LE) to `decode`,
- * which calls `bad` on an id beyond the cache vocabulary.
+ * The record loop both readers share: checks the layout, switches segments at
+ * the marks, and hands each record's token ids to the subscription's decoder.
  */
-function readRecords<T>(
-  path: string,
-  options: ReadTokenCacheOptions,
-  enter: (segment: number) => void,
-  decode: (id: DocId, buf: Buffer, from: number, to: number, bad: (cid: number, p: number) => never) => T,
-): Observable<T> {
+interface RecordDecoder<T> {
+  /** The reader reached segment `segment` (0 at the start). */
+  enter(segment: number): void;
+  /** One record's token ids are bytes `from`..`to` of `buf` (uint32 LE); `bad` reports an id beyond the vocabulary. */
+  decode(id: DocId, buf: Buffer, from: number, to: number, bad: (cid: number, p: number) => never): T;
+}
+
+function readRecords<T>(path: string, options: ReadTokenCacheOptions, decoder: () => RecordDecoder<T>): Observable<T> {
   const flow = options.flow;
   return new Observable<T>((subscriber) => {
+    // Each subscription decodes with its own state: two epochs read at once must not share tables.
+    const { enter, decode } = decoder();
     let segment = 0;
     enter(segment);
     let stream: ReadStream | undefined;

@@ -1,7 +1,7 @@
 // End to end: run the quickstart pipeline (shortened), then infer, evaluate and inspect against its output.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bin, distBuilt, root, runCli } from '../fixtures/cli/run-cli.js';
@@ -129,11 +129,22 @@ t.test('SIGINT checkpoints, and --resume finishes the same number of steps', asy
   const stoppedAt = Number(m[1]);
   t.ok(stoppedAt > 0 && stoppedAt < EPOCHS * STEPS_PER_EPOCH, `stopped at step ${stoppedAt}`);
 
+  // Saved for the last case below: a matching stamp over a cache that turns out unreadable.
+  const checkpoints = path.join(resumeOut, 'checkpoints');
+  const kept = new Map(cacheFiles().map((f) => [f, readFileSync(path.join(checkpoints, f))]));
   const second = await runCli([...args, '--resume']);
   t.equal(second.code, 0, second.stderr);
   t.match(second.stderr, `resuming at step ${stoppedAt} (epoch ${m[2]})`);
   t.match(second.stderr, /token cache: [\d.]+ MB, reused/, 'the resumed run reads the cache, not the input');
   t.same(cacheFiles(), [], 'the cache is deleted when the run ends');
+
+  // The same stamp (same input, same settings) over a corrupt vocabulary file: the resume says so, drops the
+  // cache and reads the input, instead of failing now and at every later --resume.
+  for (const [f, bytes] of kept) writeFileSync(path.join(checkpoints, f), f.endsWith('.vocab') ? bytes.subarray(0, 3) : bytes);
+  const third = await runCli([...args, '--resume']);
+  t.equal(third.code, 0, third.stderr);
+  t.match(third.stderr, /token cache not reused \(.*tokens\.cache\.vocab, byte 0: Token cache vocabulary: truncated file.*\); reading the input instead/);
+  t.same(cacheFiles(), [], 'the unreadable cache is gone');
   const metrics = JSON.parse(readFileSync(path.join(resumeOut, 'metrics.json'), 'utf8'));
   t.equal(metrics.steps, EPOCHS * STEPS_PER_EPOCH, 'the resumed run ends where an uninterrupted one would');
 

@@ -169,7 +169,7 @@ t.test('segments: a bounded vocabulary in memory, the same documents read back',
   };
   const cases = [
     { maxVocabulary: 12, segments: 400 },
-    { maxVocabulary: 100, segments: 34 },
+    { maxVocabulary: 100, segments: 29 },
     { maxVocabulary: 1000, segments: 3 },
     { maxVocabulary: undefined, segments: 1 },
   ];
@@ -183,8 +183,8 @@ t.test('segments: a bounded vocabulary in memory, the same documents read back',
     }
     await w.commit();
     const label = `maxVocabulary ${c.maxVocabulary ?? 'default'}`;
-    // A document with more tokens than maxVocabulary (15 here) is held whole.
-    const bound = Math.max(c.maxVocabulary ?? Infinity, ...docs.map((d) => d.tokens.length));
+    // A segment ends before the first document that finds it full: at most maxVocabulary - 1 plus one document's tokens.
+    const bound = (c.maxVocabulary ?? Infinity) - 1 + Math.max(...docs.map((d) => d.tokens.length));
     t.ok(peak <= bound, `${label}: at most ${bound} tokens held (peak ${peak})`);
     t.equal(w.segments, c.segments, `${label}: ${c.segments} segments`);
     const remap = await CacheRemap.fromFile(file, token2id);
@@ -196,7 +196,7 @@ t.test('segments: a bounded vocabulary in memory, the same documents read back',
   }
 });
 
-t.test('segments: a document with more distinct tokens than maxVocabulary gets a segment of its own', async (t) => {
+t.test('segments: a document with more distinct tokens than maxVocabulary is held whole, then the segment ends', async (t) => {
   const file = path.join(dir, 'big-doc.cache');
   const w = new TokenCacheWriter(file, { maxVocabulary: 5 });
   const docs = [
@@ -206,7 +206,7 @@ t.test('segments: a document with more distinct tokens than maxVocabulary gets a
   ];
   for (const d of docs) await w.write(d.id, d.tokens);
   await w.commit();
-  t.equal(w.segments, 3);
+  t.equal(w.segments, 2);
   t.same(await lastValueFrom(readTokenCacheTokens(file, await tokensOf(file, docs)).pipe(toArray())), docs);
 });
 
@@ -227,4 +227,43 @@ t.test('segments: a corrupt vocabulary file is an error naming it, and a huge le
     await t.rejects(CacheRemap.fromFile(file, new Map()), { code: 'CHECKPOINT_CORRUPT', message, position: { file: w.vocabularyPath } }, name);
   }
   await t.rejects(CacheRemap.fromFile(path.join(dir, 'missing.cache'), new Map()), { code: 'FILE_NOT_FOUND' });
+});
+
+t.test('segments: records and vocabulary segments larger than the streams\' buffers do not stall the writer', async (t) => {
+  // 20,000 distinct tokens a document: each record (80 KB) and each vocabulary segment (over 64 KiB) fills
+  // its stream's buffer, so the writer waits for 'drain' on both streams at a segment's end.
+  const file = path.join(dir, 'large-segments.cache');
+  const w = new TokenCacheWriter(file, { maxVocabulary: 30_000 });
+  const docs = Array.from({ length: 5 }, (_, i) => ({ id: i, tokens: Array.from({ length: 20_000 }, (_, j) => `d${i}w${j}`) }));
+  const written = (async () => {
+    for (const d of docs) await w.write(d.id, d.tokens);
+    await w.commit();
+    return true;
+  })();
+  const stalled = new Promise<false>((resolve) => setTimeout(() => resolve(false), 20_000).unref());
+  t.equal(await Promise.race([written, stalled]), true, 'every document written and committed');
+  t.equal(w.segments, 3);
+  t.same(await lastValueFrom(readTokenCacheTokens(file, await tokensOf(file, docs)).pipe(toArray())), docs);
+});
+
+t.test('two subscriptions read at once, each with its own tables', async (t) => {
+  const file = path.join(dir, 'concurrent.cache');
+  const w = new TokenCacheWriter(file, { maxVocabulary: 40 });
+  const docs = Array.from({ length: 60 }, (_, i) => ({ id: i, tokens: Array.from({ length: 8 }, (_, j) => `t${(i * 5 + j) % 97}`) }));
+  for (const d of docs) await w.write(d.id, d.tokens);
+  await w.commit();
+  t.ok(w.segments > 3, `${w.segments} segments`);
+  const token2id = new Map([...new Set(docs.flatMap((d) => d.tokens))].map((tok, i) => [tok, i]));
+  const remap = await CacheRemap.fromFile(file, token2id);
+  const bows = readTokenCache(file, remap);
+  const texts = readTokenCacheTokens(file, await tokensOf(file, docs));
+  const [a, b, c] = await Promise.all([lastValueFrom(bows.pipe(toArray())), lastValueFrom(bows.pipe(toArray())), lastValueFrom(texts.pipe(toArray()))]);
+  const want = docs.map((d) => {
+    const counts = new Map<number, number>();
+    for (const tok of d.tokens) counts.set(token2id.get(tok)!, (counts.get(token2id.get(tok)!) ?? 0) + 1);
+    return { id: d.id, bow: [...counts].sort((x, y) => x[0] - y[0]) };
+  });
+  t.same(a, want, 'first bag-of-words reader');
+  t.same(b, want, 'second bag-of-words reader, at the same time');
+  t.same(c, docs, 'a token reader at the same time');
 });
