@@ -45,7 +45,10 @@ const HISTORY_FILE = 'history.json';
  */
 const TOKEN_CACHE_FILE = 'tokens.cache';
 const stampPath = (cacheFile: string) => `${cacheFile}.json`;
-const cacheFiles = (cacheFile: string) => [cacheFile, vocabularyPath(cacheFile), stampPath(cacheFile)];
+/** Delete a cache's three files (those that exist). */
+async function removeCache(cacheFile: string): Promise<void> {
+  for (const f of [cacheFile, vocabularyPath(cacheFile), stampPath(cacheFile)]) await unlink(f).catch(() => undefined);
+}
 
 export const runCommand: Command = {
   spec: {
@@ -110,7 +113,7 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
   // A cache left by an interrupted run serves `--resume` when its stamp says it was written from this
   // input, preprocessed the same way; any other is deleted (a resumed run then reads the input each epoch).
   const reusable = options.resume ? await stampedCache(cacheFile, pipeline) : undefined;
-  if (!reusable) for (const f of cacheFiles(cacheFile)) await unlink(f).catch(() => undefined);
+  if (!reusable) await removeCache(cacheFile);
 
   // A SIGINT while building the dictionary just stops; during training it checkpoints first.
   const stop = new AbortController();
@@ -147,12 +150,12 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
       progress.log(`corpusflow: resuming at step ${checkpoint.header.step} (epoch ${checkpoint.header.epoch}), ${formatCount(dictionary.size)} tokens in the dictionary`);
       if (reusable) {
         try {
-          cache = await openCache(cacheFile, reusable.documents, dictionary);
+          cache = await openCache(cacheFile, reusable.documents, dictionary, true);
           progress.log(`corpusflow: token cache: ${(cache.bytes / 2 ** 20).toFixed(1)} MB, reused; epochs and evaluation read it instead of the input`);
         } catch (e) {
           // An unreadable cache must not block every later resume: drop it and read the input.
           progress.log(`corpusflow: token cache not reused (${e instanceof Error ? e.message : String(e)}); reading the input instead`);
-          for (const f of cacheFiles(cacheFile)) await unlink(f).catch(() => undefined);
+          await removeCache(cacheFile);
         }
       }
     } else {
@@ -176,7 +179,7 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
       }
       if (trained.interrupted) {
         // Kept for --resume only when stamped (a glob input gets no stamp, so its cache could not be reused).
-        keepCache = cache !== undefined && (await stat(stampPath(cache.path)).then(() => true, () => false));
+        keepCache = cache?.stamped === true;
         progress.log(
           `corpusflow: interrupted at step ${trained.position.step} (epoch ${trained.position.epoch}); checkpoint written to ${show(trained.checkpointPath!)}\n` +
             `corpusflow: continue with: corpusflow run ${pipeline.file} --resume`,
@@ -271,8 +274,8 @@ export async function runPipeline(pipeline: ResolvedPipeline, ctx: CliContext, o
       model.dispose();
     }
   } finally {
-    // Only this run can read its cache (see the resume branch), so it never outlives the run.
-    if (cache && !keepCache) for (const f of cacheFiles(cache.path)) await unlink(f).catch(() => undefined);
+    // A finished or failed run deletes its cache; an interrupted one leaves a stamped cache for --resume.
+    if (cache && !keepCache) await removeCache(cache.path);
     progress.clear();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -289,6 +292,8 @@ interface TokenCache {
   /** Documents in the cache: one epoch's worth before empty ones are dropped. */
   documents: number;
   bytes: number;
+  /** Whether its stamp was written, so that a --resume can reuse it. */
+  stamped: boolean;
   /** Cache id -> token for the coherence texts, per segment: dictionary tokens as such, the filtered-out ones as one stand-in. */
   tokens: (segment: number) => string[];
   /** Cache id -> dictionary id (-1: filtered out), per segment. */
@@ -337,18 +342,17 @@ async function passOne(
   }
   try {
     const after = await cacheStamp(built.pipeline);
-    if (before !== undefined && JSON.stringify(after) === JSON.stringify(before)) {
-      await writeFileAtomic(stampPath(writer.path), JSON.stringify({ ...before, documents: writer.documents }) + '\n');
-    }
-    return { dictionary, cache: await openCache(writer.path, writer.documents, dictionary) };
+    const stamped = before !== undefined && JSON.stringify(after) === JSON.stringify(before);
+    if (stamped) await writeFileAtomic(stampPath(writer.path), JSON.stringify({ ...before, documents: writer.documents }) + '\n');
+    return { dictionary, cache: await openCache(writer.path, writer.documents, dictionary, stamped) };
   } catch (e) {
-    for (const f of cacheFiles(writer.path)) await unlink(f).catch(() => undefined);
+    await removeCache(writer.path);
     throw e;
   }
 }
 
 /** A committed cache ready to read under `dictionary`. */
-async function openCache(file: string, documents: number, dictionary: Dictionary): Promise<TokenCache> {
+async function openCache(file: string, documents: number, dictionary: Dictionary, stamped: boolean): Promise<TokenCache> {
   const remap = await CacheRemap.fromFile(file, dictionary.token2id);
   // Coherence looks up only topic words, which are dictionary tokens; every other token just takes a
   // position in the sliding windows. So the tokens filter_extremes dropped can all read as one string
@@ -360,6 +364,7 @@ async function openCache(file: string, documents: number, dictionary: Dictionary
     path: file,
     documents,
     bytes: (await stat(file)).size,
+    stamped,
     tokens: (segment) => remap.tokens(segment, id2token, stand),
     remap,
   };
@@ -371,7 +376,6 @@ async function openCache(file: string, documents: number, dictionary: Dictionary
  * dictionary built from the same tokens. Undefined for inputs that are not one file (a glob, a directory).
  */
 async function cacheStamp(pipeline: ResolvedPipeline): Promise<Record<string, unknown> | undefined> {
-  if (pipeline.source.kind === 'files') return undefined;
   try {
     const st = await stat(pipeline.source.path);
     // A directory's size and mtime do not change when a file in it is edited: only single files are stamped.

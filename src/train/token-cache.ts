@@ -23,7 +23,7 @@ import { once } from 'node:events';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { Observable } from 'rxjs';
-import { CorpusflowError } from '../errors.js';
+import { CorpusflowError, invalidOption } from '../errors.js';
 import { createAtomicWriteStream, type AtomicWriteStream } from '../io/atomic.js';
 import { detach } from '../preprocess/porter.js';
 import type { FlowControl } from '../sources/flow.js';
@@ -36,7 +36,7 @@ const CHUNK_BYTES = 1 << 16;
 /** The id length of a segment mark: no document id is 4 GiB long. */
 const SEGMENT_MARK = 0xffffffff;
 /** Distinct tokens per segment by default: gensim's default `prune_at`, so the cache's map is no larger than the dictionary's. */
-export const DEFAULT_MAX_VOCABULARY = 2_000_000;
+const DEFAULT_MAX_VOCABULARY = 2_000_000;
 
 /** The vocabulary file written beside a token cache. */
 export function vocabularyPath(cachePath: string): string {
@@ -84,7 +84,7 @@ export class TokenCacheWriter {
     options: TokenCacheWriterOptions = {},
   ) {
     const max = options.maxVocabulary ?? DEFAULT_MAX_VOCABULARY;
-    if (!Number.isInteger(max) || max < 1) throw new CorpusflowError('INVALID_OPTION', `maxVocabulary must be a positive integer, got ${String(max)}`);
+    if (!Number.isInteger(max) || max < 1) throw invalidOption('maxVocabulary', 'a positive integer', max);
     this.maxVocabulary = max;
     this.vocabularyPath = vocabularyPath(path);
     this.out = createAtomicWriteStream(path);
@@ -239,20 +239,6 @@ export class CacheRemap {
       await reader.close();
     }
     return new CacheRemap(segments);
-  }
-
-  /** A single segment from an in-memory token → cache id map (a writer's `vocabulary` before commit). */
-  static fromVocabulary(vocabulary: ReadonlyMap<string, number>, token2id: ReadonlyMap<string, number>): CacheRemap {
-    const cids: number[] = [];
-    const fids: number[] = [];
-    for (const [token, cid] of vocabulary) {
-      const fid = token2id.get(token);
-      if (fid !== undefined) {
-        cids.push(cid);
-        fids.push(fid);
-      }
-    }
-    return new CacheRemap([{ size: vocabulary.size, cids: Int32Array.from(cids), fids: Int32Array.from(fids) }]);
   }
 
   /** Number of segments. */
